@@ -1,0 +1,5 @@
+"""``python -m bdg_workbook``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,190 @@
+"""Findings as data: a frozen Finding and the catalogue of stable codes (severity, title, message, fix)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+SEVERITY_VI = {ERROR: "LỖI", WARNING: "CẢNH BÁO", INFO: "THÔNG TIN"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One catalogue line: severity, short Vietnamese title, message template and the fix."""
+
+    severity: str
+    title: str
+    template: str
+    fix: str
+
+
+CATALOGUE: dict[str, Entry] = {
+    # ---- file level
+    "F01": Entry(ERROR, "Tệp không đọc được",
+                 "Tệp không phải bảng tính Excel (.xlsx) hợp lệ: {reason}.",
+                 "Mở lại biểu mẫu gốc, nhập lại và lưu dạng Excel (.xlsx) rồi gửi lại."),
+    "F02": Entry(ERROR, "Tệp không đúng mẫu",
+                 "Tệp không đúng mẫu của phường: {reason}.",
+                 "Dùng đúng tệp biểu mẫu phường đã gửi cho đơn vị; không sao chép sang tệp khác."),
+    "F03": Entry(ERROR, "Mẫu khác phiên bản",
+                 "Tệp dùng mẫu '{found}', phường đang thu mẫu '{expected}'.",
+                 "Nhập lại số liệu vào biểu mẫu mới nhất phường gửi."),
+    "F04": Entry(ERROR, "Sai năm thi đua",
+                 "Tệp thuộc năm {found}, phường đang tổng hợp năm {expected}.",
+                 "Dùng biểu mẫu của năm {expected}."),
+    "E10": Entry(ERROR, "Đơn vị không có trong danh sách",
+                 "Mã đơn vị '{found}' không có trong danh sách thành viên Ban.",
+                 "Kiểm tra lại tệp; nếu là đơn vị mới, bổ sung vào departments.yaml rồi tạo lại biểu mẫu."),
+    "W08": Entry(WARNING, "Nộp nhiều lần",
+                 "Đơn vị {department} có nhiều tệp; dùng tệp '{kept}', bỏ tệp này.",
+                 "Xóa tệp cũ khỏi thư mục nhận nếu không cần."),
+    "W07": Entry(WARNING, "Nộp sau hạn",
+                 "Đơn vị {department} nộp sau hạn (ngày tự chấm {found}; hạn chót {deadline}).",
+                 "Thường trực Ban quyết định có nhận hay không."),
+    "W13": Entry(WARNING, "Chưa nộp",
+                 "Đơn vị {department} chưa gửi bảng tự chấm điểm.",
+                 "Liên hệ đơn vị để nhắc gửi bảng tự chấm trước hạn."),
+    "W09": Entry(WARNING, "Thiếu người lập biểu",
+                 "Chưa ghi {field}.",
+                 "Đơn vị ghi đủ họ tên người lập biểu và thủ trưởng ở trang 'Thông tin đơn vị'."),
+    # ---- input values
+    "E06": Entry(ERROR, "Số không hợp lệ",
+                 "Tiêu chí {criterion}: ô số liệu có giá trị '{found}' ({reason}); không tính điểm.",
+                 "Nhập một số không âm (chỉ chữ số) vào ô màu vàng."),
+    "E07": Entry(ERROR, "Tỷ lệ ngoài 0-100",
+                 "Tiêu chí {criterion}: tỷ lệ {found}% nằm ngoài khoảng 0-100%; không tính điểm.",
+                 "Nhập tỷ lệ phần trăm từ 0 đến 100."),
+    "E08": Entry(ERROR, "Sai giá trị Có/Không",
+                 "Tiêu chí {criterion}: ô Có/Không có giá trị '{found}'; không tính điểm.",
+                 "Chọn 'Có' hoặc 'Không' trong danh sách."),
+    "E11": Entry(ERROR, "Không áp dụng sai chỗ",
+                 "Tiêu chí {criterion}: không được chọn 'Không áp dụng' ở phần {section}; tiêu chí vẫn được tính.",
+                 "Xóa lựa chọn 'Không áp dụng' và nhập kết quả thực hiện."),
+    "E05": Entry(ERROR, "Thiếu chỉ tiêu",
+                 "Tiêu chí {criterion}: có số thực hiện ({found}) nhưng chỉ tiêu trống hoặc bằng 0; không tính được tỷ lệ.",
+                 "Nhập chỉ tiêu đã đăng ký (lớn hơn 0)."),
+    "E12": Entry(ERROR, "Số lần không nguyên",
+                 "Tiêu chí {criterion}: số lần '{found}' phải là số nguyên không âm; không tính điểm.",
+                 "Nhập số lần là số nguyên (0, 1, 2, …)."),
+    "W03": Entry(WARNING, "Vượt chỉ tiêu",
+                 "Tiêu chí {criterion}: thực hiện vượt chỉ tiêu ({found}); chỉ tính tối đa 100%.",
+                 "Không cần sửa; điểm không vượt điểm tối đa."),
+    "W06": Entry(WARNING, "Không áp dụng nhưng có số liệu",
+                 "Tiêu chí {criterion}: đã chọn 'Không áp dụng' nhưng vẫn nhập '{found}'; số liệu không được tính.",
+                 "Xóa số liệu hoặc bỏ chọn 'Không áp dụng'."),
+    # ---- evidence and one-time scoring
+    "E02": Entry(ERROR, "Thiếu minh chứng",
+                 "Tiêu chí {criterion}: có {points} điểm nhưng không có minh chứng; không tính điểm.",
+                 "Ghi số, ký hiệu, ngày văn bản (hoặc tên tệp) ở trang 'Minh chứng' với mã tiêu chí {criterion}."),
+    "E03": Entry(ERROR, "Chấm điểm hai lần",
+                 "Tiêu chí {criterion}: văn bản '{found}' đã dùng cho tiêu chí {other}; mỗi hoạt động, kết quả chỉ chấm một lần. Tiêu chí {criterion} mất {points} điểm.",
+                 "Chỉ kê văn bản ở MỘT tiêu chí phù hợp nhất; bổ sung minh chứng khác cho tiêu chí {criterion}."),
+    "W12": Entry(WARNING, "Minh chứng trùng giữa đơn vị",
+                 "Văn bản '{found}' được cả {department} và {other} kê làm minh chứng.",
+                 "Thường trực Ban xác minh đơn vị nào được tính."),
+    "W05": Entry(WARNING, "Ngày minh chứng ngoài kỳ",
+                 "Tiêu chí {criterion}: ngày minh chứng {found} nằm ngoài kỳ đánh giá ({start} - {end}).",
+                 "Kiểm tra lại ngày văn bản; chỉ kê hoạt động trong kỳ."),
+    "E15": Entry(ERROR, "Minh chứng sai mã tiêu chí",
+                 "Dòng minh chứng có mã tiêu chí '{found}' không có trong bảng; dòng này không được tính.",
+                 "Chọn mã tiêu chí trong danh sách."),
+    # ---- bonus
+    "E04": Entry(ERROR, "Thiếu thuyết minh điểm thưởng",
+                 "Tiêu chí {criterion}: điểm thưởng chưa có thuyết minh đủ 5 yêu cầu kèm minh chứng ({reason}); không tính điểm.",
+                 "Ghi đủ điểm mới, cách làm hay, sáng tạo, hiệu quả thực hiện, khả năng nhân rộng và số văn bản minh chứng ở trang 'Điểm thưởng'."),
+    "E16": Entry(ERROR, "Minh chứng thưởng trùng phần cơ bản",
+                 "Tiêu chí {criterion}: văn bản '{found}' đã là minh chứng của tiêu chí {other} (phần cơ bản); không dùng lại cho điểm thưởng.",
+                 "Kê minh chứng riêng cho điểm thưởng."),
+    "W14": Entry(WARNING, "Số mục thưởng vượt số thuyết minh",
+                 "Tiêu chí {criterion}: kê {found} lần nhưng chỉ có {count} thuyết minh đủ; chỉ tính {count} lần.",
+                 "Bổ sung thuyết minh cho từng mô hình, cá nhân được kê."),
+    "W01": Entry(WARNING, "Điểm thưởng vượt trần",
+                 "Tổng điểm thưởng {found} điểm vượt mức tối đa; chỉ tính {cap} điểm.",
+                 "Không cần sửa."),
+    "W02": Entry(WARNING, "Điểm trừ vượt trần",
+                 "Tổng điểm trừ {found} điểm vượt mức tối đa; chỉ trừ {cap} điểm.",
+                 "Không cần sửa."),
+    "W10": Entry(WARNING, "Không đủ điều kiện Xuất sắc",
+                 "Đơn vị có điểm trừ ở tiêu chí {criterion}: không đủ điều kiện xếp loại cao nhất.",
+                 "Không cần sửa."),
+    # ---- integrity of the returned workbook
+    "W04": Entry(WARNING, "Điểm trong tệp khác điểm tính lại",
+                 "Ô '{name}' ghi {found}, tính lại theo bảng tiêu chí được {expected}; hệ thống dùng điểm tính lại.",
+                 "Mở tệp bằng Excel/LibreOffice, nhấn Ctrl+Shift+F9 để tính lại rồi lưu, hoặc không cần sửa."),
+    "E13": Entry(ERROR, "Nội dung khóa bị sửa",
+                 "Ô '{name}' đã bị sửa (mẫu gốc: '{expected}'; trong tệp: '{found}').",
+                 "Dùng lại biểu mẫu gốc; không sửa nội dung tiêu chí, điểm tối đa, công thức."),
+    "E14": Entry(ERROR, "Công thức nhập vào ô số liệu",
+                 "Tiêu chí {criterion}: ô nhập liệu chứa công thức '{found}'; không tính điểm.",
+                 "Xóa công thức, chỉ nhập giá trị."),
+    # ---- information
+    "I01": Entry(INFO, "Đã tiếp nhận",
+                 "Đã tiếp nhận bảng điểm của {department}: tổng {found} điểm, xếp loại {rating}.",
+                 ""),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem (or note) found in the returned workbooks, located to file, sheet and cell."""
+
+    code: str
+    severity: str
+    department: str
+    file: str
+    sheet: str
+    cell: str
+    value: str
+    message: str
+    fix: str
+    criterion: str = ""
+
+    def location(self) -> str:
+        """``tệp X, trang Y, ô Z`` with the parts that are known."""
+        parts = []
+        if self.file:
+            parts.append(f"tệp {self.file}")
+        if self.sheet:
+            parts.append(f"trang '{self.sheet}'")
+        if self.cell:
+            parts.append(f"ô {self.cell}")
+        return ", ".join(parts)
+
+    def text(self) -> str:
+        """Full Vietnamese sentence: level, place, what is wrong, what to do."""
+        where = self.location()
+        head = f"[{SEVERITY_VI[self.severity]} {self.code}] " + (f"{where}: " if where else "")
+        return head + self.message + (f" Cách sửa: {self.fix}" if self.fix else "")
+
+    def as_dict(self) -> dict[str, str]:
+        """Plain dict for JSON and tables."""
+        return asdict(self)
+
+
+def make(code: str, *, department: str = "", file: str = "", sheet: str = "", cell: str = "",
+         value: Any = "", criterion: str = "", **params: Any) -> Finding:
+    """Build a Finding from the catalogue; ``params`` fill the message and fix templates."""
+    entry = CATALOGUE[code]
+    fields = {"department": department, "criterion": criterion, "found": _clip(value, 80), **params}
+    safe = _Defaults(fields)
+    return Finding(code, entry.severity, department, file, sheet, cell, _clip(value),
+                   entry.template.format_map(safe), entry.fix.format_map(safe), criterion)
+
+
+class _Defaults(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _clip(value: Any, limit: int = 200) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def count_by_severity(findings: list[Finding]) -> dict[str, int]:
+    """Number of findings per severity."""
+    out = {ERROR: 0, WARNING: 0, INFO: 0}
+    for f in findings:
+        out[f.severity] += 1
+    return out

@@ -1,0 +1,1 @@
+"""Rule families of the collector; each module yields Findings and declares the codes it can emit."""
