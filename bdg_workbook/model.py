@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Collection
 
 from .errors import Problem, TemplateError
-from .yamlsrc import LocatedYaml, Location, load_located
+from .yamlsrc import Checker as _Checker
+from .yamlsrc import Location, load_located
 
 METHODS = ("yesno", "ratio", "percent", "count")
 METHOD_LABELS = {"yesno": "Có/Không", "ratio": "Tỷ lệ", "percent": "Nhập %", "count": "Đếm"}
@@ -126,6 +125,26 @@ class Department:
     main_criteria: tuple[str, ...] = ()
 
 
+SMTP_SECURITY = ("starttls", "ssl", "none")
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """Outgoing mail server of the ward; the password is only read from the environment variable."""
+
+    host: str
+    port: int
+    security: str = "starttls"
+    user: str = ""
+    sender: str = ""
+    sender_name: str = ""
+    password_env: str = "BDG_SMTP_PASSWORD"
+    retries: int = 3
+    retry_delay: float = 2.0
+    timeout: float = 30.0
+
+
 @dataclass(frozen=True)
 class Config:
     """Season settings of the ward."""
@@ -152,80 +171,14 @@ class Config:
     signer_name: str
     recipients: tuple[str, ...]
     extra: dict[str, Any] = field(default_factory=dict)
+    smtp: SmtpConfig | None = None
 
 
 # ---------------------------------------------------------------- helpers
 
 
-class _Checker:
-    """Collects located problems while reading one YAML file."""
-
-    def __init__(self, src: LocatedYaml) -> None:
-        self.src = src
-        self.problems: list[Problem] = []
-
-    def fail(self, loc: Location, message: str) -> None:
-        self.problems.append(self.src.problem(loc, message))
-
-    def get(self, data: Any, loc: Location, key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
-        if not isinstance(data, dict):
-            return None
-        if key not in data or data[key] is None:
-            if required:
-                self.fail(loc + (key,), f"Thiếu trường bắt buộc '{key}'.")
-            return None
-        value = data[key]
-        if not isinstance(value, kind) or isinstance(value, bool) and bool not in _as_tuple(kind):
-            self.fail(loc + (key,), f"Trường '{key}' phải là {_kind_name(kind)}, đang là {value!r}.")
-            return None
-        return value
-
-    def number(self, data: Any, loc: Location, key: str, required: bool = True) -> Decimal | None:
-        value = self.get(data, loc, key, (int, float, str), required)
-        if value is None:
-            return None
-        try:
-            number = Decimal(str(value))
-        except InvalidOperation:
-            self.fail(loc + (key,), f"Trường '{key}' phải là số, đang là {value!r}.")
-            return None
-        if not number.is_finite() or number < 0:
-            self.fail(loc + (key,), f"Trường '{key}' phải là số không âm, đang là {value!r}.")
-            return None
-        return number
-
-    def date(self, data: Any, loc: Location, key: str, required: bool = True) -> dt.date | None:
-        value = self.get(data, loc, key, (dt.date, str), required)
-        if value is None or isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            self.fail(loc + (key,), f"Trường '{key}' phải là ngày dạng NNNN-TT-NN, đang là {value!r}.")
-            return None
-
-
-def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
-    return kind if isinstance(kind, tuple) else (kind,)
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {str: "chuỗi chữ", int: "số nguyên", float: "số", dict: "một bảng (mapping)",
-             list: "một danh sách", bool: "true/false", dt.date: "ngày"}
-    return " hoặc ".join(names.get(k, k.__name__) for k in _as_tuple(kind))
-
-
 def _str_list(chk: _Checker, data: Any, loc: Location, key: str, required: bool = False) -> tuple[str, ...]:
-    value = chk.get(data, loc, key, list, required)
-    if value is None:
-        return ()
-    out = []
-    for i, item in enumerate(value):
-        if not isinstance(item, str):
-            chk.fail(loc + (key, i), f"Phần tử phải là chuỗi chữ, đang là {item!r}.")
-        else:
-            out.append(item)
-    return tuple(out)
+    return chk.str_list(data, loc, key, required)
 
 
 # ---------------------------------------------------------------- criteria
@@ -234,227 +187,85 @@ def _str_list(chk: _Checker, data: Any, loc: Location, key: str, required: bool 
 def load_criteria(path: Path | None = None) -> CriteriaTable:
     """Load and validate a criteria table; raises TemplateError listing every problem."""
     src = load_located(path or TEMPLATES_DIR / "criteria-2024.yaml")
+    from .tablecheck import build_criteria  # deferred: tablecheck imports this module's dataclasses
+
     chk = _Checker(src)
-    table = _build_criteria(chk, src.data)
+    table = build_criteria(chk, src.data)
     if chk.problems or table is None:
         raise TemplateError(chk.problems or [src.problem((), "Bảng tiêu chí rỗng.")])
     return table
 
 
-def _build_criteria(chk: _Checker, data: Any) -> CriteriaTable | None:
-    if not isinstance(data, dict):
-        chk.fail((), "Tệp bảng tiêu chí phải là một bảng (mapping) có 'meta', 'scale', 'sections'.")
-        return None
-    meta = chk.get(data, (), "meta", dict) or {}
-    scale = chk.get(data, (), "scale", dict) or {}
-    rules = chk.get(data, (), "rules", dict, required=False) or {}
-    na_policy = chk.get(data, (), "not_applicable_policy", dict, required=False) or {}
-    never_na = set(_str_list(chk, na_policy, ("not_applicable_policy",), "never_applicable_in"))
-    na_allowed = na_policy.get("allowed", True) is not False
-
-    base_max = chk.number(scale, ("scale",), "base_max")
-    bonus_cap = chk.number(scale, ("scale",), "bonus_cap")
-    penalty_cap = chk.number(scale, ("scale",), "penalty_cap")
-    total_max = chk.number(scale, ("scale",), "total_max")
-    if None not in (base_max, bonus_cap, total_max) and base_max + bonus_cap != total_max:
-        chk.fail(("scale", "total_max"), f"total_max ({total_max}) phải bằng base_max + bonus_cap ({base_max + bonus_cap}).")
-
-    sections = _build_sections(chk, data, never_na, na_allowed, bonus_cap, penalty_cap)
-    if base_max is not None:
-        base_sum = sum((s.max for s in sections if s.kind == "base"), Decimal(0))
-        if sections and base_sum != base_max:
-            chk.fail(("scale", "base_max"), f"Tổng điểm tối đa các phần cơ bản là {base_sum}, khác base_max = {base_max}.")
-    for kind, label in (("bonus", "điểm thưởng"), ("penalty", "điểm trừ")):
-        if sum(1 for s in sections if s.kind == kind) != 1:
-            chk.fail(("sections",), f"Bảng tiêu chí phải có đúng một phần {label} (kind: {kind}).")
-
-    bands_data = chk.get(data, (), "rating_bands", dict) or {}
-    bands = _build_bands(chk, bands_data)
-    top = chk.get(bands_data, ("rating_bands",), "top_band_conditions", dict, required=False) or {}
-    codes = {c.code for s in sections for c in s.criteria}
-    no_ded = _str_list(chk, top, ("rating_bands", "top_band_conditions"), "no_deductions_in")
-    for i, code in enumerate(no_ded):
-        if code not in codes:
-            chk.fail(("rating_bands", "top_band_conditions", "no_deductions_in", i), f"Mã tiêu chí '{code}' không có trong bảng.")
-    sec_min = None
-    smp = chk.get(top, ("rating_bands", "top_band_conditions"), "section_min_pct", dict, required=False)
-    if smp is not None:
-        loc = ("rating_bands", "top_band_conditions", "section_min_pct")
-        sec = chk.get(smp, loc, "section", str)
-        pct = chk.number(smp, loc, "pct")
-        if sec is not None and sec not in {s.code for s in sections}:
-            chk.fail(loc + ("section",), f"Phần '{sec}' không có trong bảng.")
-        elif sec is not None and pct is not None:
-            sec_min = (sec, pct)
-
-    fields = []
-    for i, item in enumerate(rules.get("bonus_justification_fields") or []):
-        loc = ("rules", "bonus_justification_fields", i)
-        key, label = chk.get(item, loc, "key", str), chk.get(item, loc, "label", str)
-        if key and label:
-            fields.append(JustificationField(key, label))
-    if not fields:
-        chk.fail(("rules", "bonus_justification_fields"), "Thiếu danh sách 5 yêu cầu thuyết minh điểm thưởng.")
-
-    template_id = chk.get(meta, ("meta",), "id", str)
-    if chk.problems:
-        return None
-    table = CriteriaTable(
-        template_id=template_id, version=str(meta.get("version", "")), title=str(meta.get("title", "")),
-        disclaimer=str(meta.get("disclaimer", "")), official=bool(meta.get("official", False)),
-        plan_ref=str(meta.get("plan_ref", "")), sections=tuple(sections), base_max=base_max,
-        bonus_cap=bonus_cap, penalty_cap=penalty_cap, total_max=total_max, bands=tuple(bands),
-        top_no_deductions_in=no_ded, top_section_min=sec_min, justification_fields=tuple(fields),
-    )
-    return _with_hash(table)
-
-
-def _build_sections(chk: _Checker, data: dict, never_na: set[str], na_allowed: bool,
-                    bonus_cap: Decimal | None, penalty_cap: Decimal | None) -> list[Section]:
-    sections: list[Section] = []
-    seen: dict[str, Location] = {}
-    for si, sdata in enumerate(chk.get(data, (), "sections", list) or []):
-        sloc: Location = ("sections", si)
-        code = chk.get(sdata, sloc, "code", str)
-        title = chk.get(sdata, sloc, "title", str)
-        kind = chk.get(sdata, sloc, "kind", str)
-        if kind is not None and kind not in SECTION_KINDS:
-            chk.fail(sloc + ("kind",), f"Loại phần '{kind}' không hợp lệ; dùng một trong: {', '.join(SECTION_KINDS)}.")
-            kind = None
-        if kind == "base":
-            limit = chk.number(sdata, sloc, "max")
-        else:
-            limit = chk.number(sdata, sloc, "cap")
-            expected = bonus_cap if kind == "bonus" else penalty_cap
-            if limit is not None and expected is not None and limit != expected:
-                chk.fail(sloc + ("cap",), f"Trần phần {code} ({limit}) khác trần trong 'scale' ({expected}).")
-        criteria = []
-        for ci, cdata in enumerate(chk.get(sdata, sloc, "criteria", list) or []):
-            crit = _build_criterion(chk, cdata, sloc + ("criteria", ci), code or "?", kind, never_na, na_allowed, seen)
-            if crit is not None:
-                criteria.append(crit)
-        if kind == "base" and limit is not None and criteria:
-            total = sum((c.max for c in criteria), Decimal(0))
-            if total != limit:
-                chk.fail(sloc + ("max",), f"Tổng điểm tối đa các tiêu chí phần {code} là {total}, khác điểm tối đa của phần ({limit}).")
-        if code and title and kind and limit is not None:
-            sections.append(Section(code, title, kind, limit, tuple(criteria)))
-    return sections
-
-
-def _build_criterion(chk: _Checker, cdata: Any, loc: Location, section: str, kind: str | None,
-                     never_na: set[str], na_allowed: bool, seen: dict[str, Location]) -> Criterion | None:
-    before = len(chk.problems)
-    code = chk.get(cdata, loc, "code", str)
-    if code is not None:
-        if not re.fullmatch(r"[IVX]+\.[0-9]{1,2}", code):
-            chk.fail(loc + ("code",), f"Mã tiêu chí '{code}' không đúng dạng <phần>.<số> (ví dụ II.3).")
-        elif not code.startswith(section + "."):
-            chk.fail(loc + ("code",), f"Mã tiêu chí '{code}' không thuộc phần {section}.")
-        if code in seen:
-            chk.fail(loc + ("code",), f"Mã tiêu chí '{code}' bị trùng (đã có ở {chk.src.where(seen[code])}).")
-        seen.setdefault(code, loc + ("code",))
-    text = chk.get(cdata, loc, "text", str)
-    top = chk.number(cdata, loc, "max")
-    if top is not None and top == 0:
-        chk.fail(loc + ("max",), "Điểm tối đa của tiêu chí phải lớn hơn 0.")
-    method = chk.get(cdata, loc, "method", str)
-    if method is not None and method not in METHODS:
-        chk.fail(loc + ("method",), f"Cách chấm '{method}' không hợp lệ; dùng một trong: {', '.join(METHODS)}.")
-    target = points_each = None
-    if method == "ratio":
-        chk.get(cdata, loc, "unit", str)
-        target = chk.number(cdata, loc, "default_target")
-        if target is not None and target == 0:
-            chk.fail(loc + ("default_target",), "Chỉ tiêu mặc định của tiêu chí tỷ lệ phải lớn hơn 0.")
-    if method == "count":
-        points_each = chk.number(cdata, loc, "points_each")
-        if points_each is not None and points_each == 0:
-            chk.fail(loc + ("points_each",), "Số điểm mỗi lần phải lớn hơn 0.")
-    if kind == "penalty" and method not in (None, "count"):
-        chk.fail(loc + ("method",), "Tiêu chí điểm trừ phải chấm theo cách 'count' (số lần).")
-    if len(chk.problems) > before or kind is None:
-        return None
-    return Criterion(
-        code=code, section=section, text=text, max=top, method=method,
-        unit=str(cdata.get("unit") or ""), default_target=target, points_each=points_each,
-        allow_na=na_allowed and kind == "base" and section not in never_na,
-        requires_justification=kind == "bonus" and cdata.get("requires_five_point_justification", True) is not False,
-        evidence=tuple(str(e) for e in cdata.get("evidence") or ()), note=str(cdata.get("note") or ""),
-    )
-
-
-def _build_bands(chk: _Checker, data: dict) -> list[Band]:
-    bands = []
-    for i, item in enumerate(chk.get(data, ("rating_bands",), "bands", list) or []):
-        loc = ("rating_bands", "bands", i)
-        label, low = chk.get(item, loc, "label", str), chk.number(item, loc, "min")
-        if label is not None and low is not None:
-            if bands and low >= bands[-1].min:
-                chk.fail(loc + ("min",), f"Các mức xếp loại phải xếp từ cao xuống thấp: {low} không nhỏ hơn {bands[-1].min}.")
-            bands.append(Band(label, low))
-    if bands and bands[-1].min != 0:
-        chk.fail(("rating_bands", "bands", len(bands) - 1, "min"), "Mức xếp loại thấp nhất phải có min: 0.")
-    if not bands:
-        chk.fail(("rating_bands", "bands"), "Thiếu các mức xếp loại.")
-    return bands
-
-
-def _with_hash(table: CriteriaTable) -> CriteriaTable:
-    payload = json.dumps(_plain(table), ensure_ascii=False, sort_keys=True, default=str)
-    digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
-    return CriteriaTable(**{**table.__dict__, "content_hash": digest})
-
-
-def _plain(obj: Any) -> Any:
-    if hasattr(obj, "__dataclass_fields__"):
-        return {k: _plain(v) for k, v in obj.__dict__.items() if k != "content_hash"}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    return obj
-
-
 # ---------------------------------------------------------------- departments
 
+HEADER_RIGHT_KINDS = ("quoc_hieu", "doan")
 
-def load_departments(path: Path | None = None) -> tuple[Department, ...]:
-    """Load and validate the department list; raises TemplateError listing every problem."""
+
+def load_departments(path: Path | None = None, known_criteria: Collection[str] | None = None) -> tuple[Department, ...]:
+    """Load and validate the department list; raises TemplateError listing every problem.
+
+    ``known_criteria``: when given, every ``main_criteria`` code must be one of them.
+    """
     src = load_located(path or TEMPLATES_DIR / "departments.yaml")
     chk = _Checker(src)
-    units = chk.get(src.data, (), "units", list) if isinstance(src.data, dict) else None
-    if units is None and not chk.problems:
-        chk.fail((), "Tệp danh sách đơn vị phải có mục 'units'.")
+    units = None
+    if isinstance(src.data, dict):
+        units = chk.get(src.data, (), "units", list)
+    else:
+        chk.fail((), "Tệp danh sách đơn vị phải là một bảng (mapping) có mục 'units'.")
+    if units == []:
+        chk.fail(("units",), "Danh sách đơn vị rỗng.")
     out: list[Department] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, Location] = {}
     for i, item in enumerate(units or []):
-        loc: Location = ("units", i)
-        before = len(chk.problems)
-        code = chk.get(item, loc, "code", str)
-        if code is not None and not DEPT_CODE_RE.fullmatch(code):
-            chk.fail(loc + ("code",), f"Mã đơn vị '{code}' phải là chữ in hoa ASCII không dấu (và số), tối đa 12 ký tự.")
-        if code is not None and code in seen:
-            chk.fail(loc + ("code",), f"Mã đơn vị '{code}' bị trùng với units[{seen[code]}].")
-        if code is not None:
-            seen.setdefault(code, i)
-        name = chk.get(item, loc, "name", str)
-        header_left = _str_list(chk, item, loc, "header_left", required=True)
-        signer = _str_list(chk, item, loc, "signer", required=True)
-        email = chk.get(item, loc, "email", str, required=False) or ""
-        if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-            chk.fail(loc + ("email",), f"Địa chỉ email '{email}' không hợp lệ.")
-        if len(chk.problems) > before:
-            continue
-        out.append(Department(
-            code=code, name=name, short_name=str(item.get("short_name") or name),
-            header_left=header_left, header_right=str(item.get("header_right") or "quoc_hieu"),
-            signer=signer, has_seal=bool(item.get("has_seal", True)), email=email,
-            contact=str(item.get("contact") or ""), main_criteria=tuple(item.get("main_criteria") or ()),
-        ))
+        dept = _build_department(chk, item, ("units", i), seen, known_criteria)
+        if dept is not None:
+            out.append(dept)
     if chk.problems:
         raise TemplateError(chk.problems)
-    if not out:
-        raise TemplateError([src.problem(("units",), "Danh sách đơn vị rỗng.")])
     return tuple(out)
+
+
+def _build_department(chk: _Checker, item: Any, loc: Location, seen: dict[str, Location],
+                      known_criteria: Collection[str] | None) -> Department | None:
+    item = chk.mapping(item, loc, "Mỗi đơn vị")
+    if item is None:
+        return None
+    before = len(chk.problems)
+    code = chk.get(item, loc, "code", str)
+    if code is not None and not DEPT_CODE_RE.fullmatch(code):
+        chk.fail(loc + ("code",), f"Mã đơn vị '{code}' phải là chữ in hoa ASCII không dấu (và số), bắt đầu bằng chữ, "
+                                  "tối đa 12 ký tự (ví dụ HLHPN).")
+    if code is not None and code in seen:
+        chk.fail(loc + ("code",), f"Mã đơn vị '{code}' bị trùng (đã có ở {chk.src.where(seen[code])}).")
+    if code is not None:
+        seen.setdefault(code, loc + ("code",))
+    name = chk.get(item, loc, "name", str)
+    short_name = chk.get(item, loc, "short_name", str, required=False)
+    header_left = _str_list(chk, item, loc, "header_left", required=True)
+    signer = _str_list(chk, item, loc, "signer", required=True)
+    for key, lines in (("header_left", header_left), ("signer", signer)):
+        if isinstance(item.get(key), list) and not item[key]:
+            chk.fail(loc + (key,), f"Trường '{key}' phải có ít nhất một dòng.")
+    header_right = chk.get(item, loc, "header_right", str, required=False) or "quoc_hieu"
+    if header_right not in HEADER_RIGHT_KINDS:
+        chk.fail(loc + ("header_right",), f"header_right '{header_right}' không hợp lệ; dùng một trong: "
+                                          f"{', '.join(HEADER_RIGHT_KINDS)}.")
+    email = chk.get(item, loc, "email", str, required=False) or ""
+    if email and not EMAIL_RE.fullmatch(email.strip()):
+        chk.fail(loc + ("email",), f"Địa chỉ email '{email}' không hợp lệ.")
+    main = _str_list(chk, item, loc, "main_criteria")
+    for i, crit in enumerate(main):
+        if known_criteria is not None and crit not in known_criteria:
+            chk.fail(loc + ("main_criteria", i), f"Mã tiêu chí '{crit}' không có trong bảng tiêu chí.")
+    has_seal = chk.flag(item, loc, "has_seal", True)
+    if len(chk.problems) > before:
+        return None
+    return Department(
+        code=code, name=name, short_name=short_name or name, header_left=header_left, header_right=header_right,
+        signer=signer, has_seal=has_seal, email=email.strip(), contact=str(item.get("contact") or ""),
+        main_criteria=main,
+    )
 
 
 # ---------------------------------------------------------------- config
@@ -464,39 +275,103 @@ def load_config(path: Path | None = None) -> Config:
     """Load and validate the season config; raises TemplateError listing every problem."""
     src = load_located(path or TEMPLATES_DIR / "config.yaml")
     chk = _Checker(src)
-    data = src.data if isinstance(src.data, dict) else {}
-    if not isinstance(src.data, dict):
-        chk.fail((), "Tệp cấu hình phải là một bảng (mapping).")
+    data = src.data if isinstance(src.data, dict) else None
+    if data is None:
+        chk.fail((), "Tệp cấu hình phải là một bảng (mapping) gồm các dòng 'tên: giá trị'.")
     text = {k: chk.get(data, (), k, str) for k in ("ward", "district", "province", "place_name", "plan_ref")}
     year = chk.get(data, (), "year", int)
-    period = chk.get(data, (), "period", dict) or {}
+    if year is not None and not 2000 <= year <= 2100:
+        chk.fail(("year",), f"Năm thi đua {year} không hợp lệ (ví dụ 2024).")
+        year = None
+    period = chk.get(data, (), "period", dict)
     start, end = chk.date(period, ("period",), "start"), chk.date(period, ("period",), "end")
-    if start and end and start > end:
-        chk.fail(("period", "end"), "Ngày kết thúc kỳ đánh giá phải sau ngày bắt đầu.")
-    deadlines = chk.get(data, (), "deadlines", dict) or {}
+    deadlines = chk.get(data, (), "deadlines", dict)
     dept_deadline = chk.date(deadlines, ("deadlines",), "department_to_ward", required=False)
     district_deadline = chk.date(deadlines, ("deadlines",), "ward_to_district")
     issue = chk.date(data, (), "issue_date")
+    _check_config_dates(chk, year, start, end, dept_deadline, district_deadline, issue)
     agg = chk.get(data, (), "aggregator", dict) or {}
-    signer = chk.get(data, (), "signer", dict) or {}
+    agg_header = _str_list(chk, agg, ("aggregator",), "header_left")
+    signer = chk.get(data, (), "signer", dict)
     signer_lines = _str_list(chk, signer, ("signer",), "lines", required=True)
     signer_name = chk.get(signer, ("signer",), "name", str, required=False) or ""
+    recipients = _str_list(chk, data, (), "recipients")
+    smtp = _build_smtp(chk, data)
     if chk.problems:
         raise TemplateError(chk.problems)
     known = {"ward", "ward_upper", "district", "province", "place_name", "year", "period", "deadlines",
-             "issue_date", "plan_ref", "aggregator", "signer", "recipients"}
+             "issue_date", "plan_ref", "aggregator", "signer", "recipients", "smtp"}
     return Config(
         ward=text["ward"], ward_upper=str(data.get("ward_upper") or text["ward"].upper()),
         district=text["district"], province=text["province"], place_name=text["place_name"], year=year,
         period_start=start, period_end=end, department_deadline=dept_deadline,
         district_deadline=district_deadline, issue_date=issue, plan_ref=text["plan_ref"],
-        aggregator_header=tuple(agg.get("header_left") or ("ỦY BAN NHÂN DÂN", text["ward"].upper())),
+        aggregator_header=agg_header or ("ỦY BAN NHÂN DÂN", text["ward"].upper()),
         aggregator_name=str(agg.get("name") or ""), report_symbol=str(agg.get("report_symbol") or "BC-UBND"),
         contact=str(agg.get("contact") or ""), contact_phone=str(agg.get("contact_phone") or ""),
         sends_to=str(agg.get("sends_to") or ""), signer_lines=signer_lines, signer_name=signer_name,
-        recipients=tuple(str(r) for r in data.get("recipients") or ()),
-        extra={k: v for k, v in data.items() if k not in known},
+        recipients=recipients,
+        extra={k: v for k, v in data.items() if k not in known}, smtp=smtp,
     )
+
+
+def _build_smtp(chk: _Checker, data: dict) -> SmtpConfig | None:
+    """The optional ``smtp:`` block of config.yaml (None when absent)."""
+    block = chk.get(data, (), "smtp", dict, required=False)
+    if block is None:
+        return None
+    loc: Location = ("smtp",)
+    before = len(chk.problems)
+    host = chk.get(block, loc, "host", str)
+    port = chk.get(block, loc, "port", int)
+    if port is not None and not 1 <= port <= 65535:
+        chk.fail(loc + ("port",), f"Cổng SMTP phải từ 1 đến 65535, đang là {port}.")
+    security = chk.get(block, loc, "security", str, required=False) or "starttls"
+    if security not in SMTP_SECURITY:
+        chk.fail(loc + ("security",), f"Kiểu bảo mật '{security}' không hợp lệ; dùng một trong: {', '.join(SMTP_SECURITY)}.")
+    sender = chk.get(block, loc, "from", str, required=False) or ""
+    if sender and not EMAIL_RE.fullmatch(sender):
+        chk.fail(loc + ("from",), f"Địa chỉ gửi '{sender}' không hợp lệ.")
+    env = chk.get(block, loc, "password_env", str, required=False) or "BDG_SMTP_PASSWORD"
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env):
+        chk.fail(loc + ("password_env",), f"Tên biến môi trường '{env}' không hợp lệ (chỉ chữ, số, dấu _).")
+    retries = chk.get(block, loc, "retries", int, required=False)
+    if retries is not None and not 0 <= retries <= 10:
+        chk.fail(loc + ("retries",), f"Số lần thử lại phải từ 0 đến 10, đang là {retries}.")
+    delay = chk.number(block, loc, "retry_delay_seconds", required=False)
+    timeout = chk.number(block, loc, "timeout_seconds", required=False)
+    if len(chk.problems) > before:
+        return None
+    return SmtpConfig(
+        host=host, port=port, security=security, user=chk.get(block, loc, "user", str, required=False) or "",
+        sender=sender, sender_name=chk.get(block, loc, "from_name", str, required=False) or "",
+        password_env=env, retries=3 if retries is None else retries,
+        retry_delay=2.0 if delay is None else float(delay),
+        timeout=30.0 if not timeout else float(timeout),
+    )
+
+
+def _vn_date(day: dt.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _check_config_dates(chk: _Checker, year: int | None, start: dt.date | None, end: dt.date | None,
+                        dept_deadline: dt.date | None, district_deadline: dt.date | None,
+                        issue: dt.date | None) -> None:
+    """Dates in a sensible order: period start ≤ end, the year inside the period, issue ≤ deadlines."""
+    if start and end and start > end:
+        chk.fail(("period", "end"), f"Ngày kết thúc kỳ đánh giá ({_vn_date(end)}) phải sau ngày bắt đầu "
+                                    f"({_vn_date(start)}).")
+    elif start and end and year is not None and year not in (start.year, end.year):
+        chk.fail(("year",), f"Năm thi đua {year} không khớp kỳ đánh giá {_vn_date(start)} - {_vn_date(end)}; "
+                            "sửa 'year' hoặc 'period'.")
+    if dept_deadline and district_deadline and dept_deadline > district_deadline:
+        chk.fail(("deadlines", "department_to_ward"),
+                 f"Hạn các ngành gửi về phường ({_vn_date(dept_deadline)}) muộn hơn hạn phường gửi lên "
+                 f"({_vn_date(district_deadline)}).")
+    first = dept_deadline or district_deadline
+    if issue and first and issue > first:
+        chk.fail(("issue_date",), f"Ngày phát biểu mẫu ({_vn_date(issue)}) muộn hơn hạn nộp ({_vn_date(first)}).")
 
 
 @dataclass(frozen=True)
@@ -511,18 +386,19 @@ class Setup:
 def load_setup(criteria: Path | None = None, departments: Path | None = None, config: Path | None = None) -> Setup:
     """Load all three setup files, reporting the problems of every file together."""
     problems: list[Problem] = []
-    loaded: list[Any] = []
-    for loader, path in ((load_criteria, criteria), (load_departments, departments), (load_config, config)):
-        try:
-            loaded.append(loader(path))
-        except TemplateError as exc:
-            problems.extend(exc.problems)
-            loaded.append(None)
+    table = _collect(problems, load_criteria, criteria)
+    codes = {c.code for c in table.criteria} if table is not None else None
+    depts = _collect(problems, lambda p: load_departments(p, known_criteria=codes), departments)
+    cfg = _collect(problems, load_config, config)
     if problems:
         raise TemplateError(problems)
-    table, depts, cfg = loaded
-    bad = [(d, c) for d in depts for c in d.main_criteria if table.criterion(c) is None]
-    if bad:
-        raise TemplateError([Problem(str(departments or "departments.yaml"), f"units[{d.code}].main_criteria",
-                                     f"Mã tiêu chí '{c}' không có trong bảng tiêu chí.") for d, c in bad])
     return Setup(table, depts, cfg)
+
+
+def _collect(problems: list[Problem], loader: Callable[[Path | None], Any], path: Path | None) -> Any:
+    """``loader(path)``, or None with its problems appended."""
+    try:
+        return loader(path)
+    except TemplateError as exc:
+        problems.extend(exc.problems)
+        return None

@@ -1,0 +1,154 @@
+"""The collector: returned workbooks in, a CollectResult out (read → rules → merge), one bad file never stops it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .errors import WorkbookError
+from .inbox import collect_inputs
+from .findings import Finding, count_by_severity, make
+from .model import Setup
+from .read import read_path
+from .signing import KeyRing
+from .result import (STATUS_COLLECTED, STATUS_REJECTED, STATUS_SUPERSEDED, CollectResult, DepartmentResult,
+                     FileOutcome, assign_ranks)
+from .rules.batch import identify, keep_latest, late_returns, missing_departments, shared_documents
+from .rules.pipeline import FileAnalysis, analyse
+from .workers import Failure, run_isolated
+
+_SETUP: Setup | None = None        # set before workers fork; read by process_file in the worker
+_KEYRING: KeyRing | None = None    # trusted public keys, likewise
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file to collect: where it is and how to name it in messages."""
+
+    path: Path
+    display_name: str
+
+
+@dataclass
+class Processed:
+    """What a worker returns for one file: an analysis, or the findings that rejected it."""
+
+    item: InputFile
+    sha256: str
+    size: int
+    department: str
+    analysis: FileAnalysis | None
+    rejected: list[Finding]
+
+
+def process_file(item: InputFile, setup: Setup | None = None) -> Processed:
+    """Read and check one file (runs in a worker process)."""
+    setup = setup or _SETUP
+    assert setup is not None
+    try:
+        sub = read_path(item.path, item.display_name)
+    except WorkbookError as exc:
+        sha, size = _hash(item.path)
+        return Processed(item, sha, size, "", None, [make(exc.code, file=item.display_name, reason=exc.message)])
+    dept, rejected = identify(setup, sub)
+    if dept is None:
+        return Processed(item, sub.sha256, sub.size, sub.department, None, rejected)
+    return Processed(item, sub.sha256, sub.size, dept.code, analyse(setup, sub, dept, _KEYRING), [])
+
+
+def _hash(path: Path) -> tuple[str, int]:
+    import hashlib
+    h, size = hashlib.sha256(), 0
+    try:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+                size += len(chunk)
+    except OSError:
+        return "", 0
+    return h.hexdigest(), size
+
+
+def find_inputs(inbox: Path, work_dir: Path) -> tuple[list[InputFile], list[Finding]]:
+    """Every .xlsx under the inbox (recursively, lock and hidden files skipped) and those attached to saved
+    emails (.eml, extracted into ``work_dir``); what cannot be used becomes a finding."""
+    scan = collect_inputs(inbox, work_dir)
+    items = [InputFile(i.path, i.label) for i in scan.items]
+    notes = [make("F12", file=n.file, reason=n.message) for n in scan.notes]
+    return items, notes
+
+
+def collect_files(setup: Setup, items: Sequence[InputFile], inbox_label: str, jobs: int | None = None,
+                  progress: Callable[[int], None] | None = None, timeout: float = 30.0,
+                  keyring: KeyRing | None = None) -> CollectResult:
+    """Collect the given files into a CollectResult (files in path order, departments in list order)."""
+    global _SETUP, _KEYRING
+    _SETUP, _KEYRING = setup, keyring
+    raw = run_isolated(process_file, list(items), jobs=jobs, timeout=timeout, on_done=progress)
+    processed = [_failure(items[i], r) if isinstance(r, Failure) else r for i, r in enumerate(raw)]
+    result = CollectResult(setup, inbox_label, dt.datetime.now().replace(microsecond=0).isoformat())
+    analyses = [p.analysis for p in processed if p.analysis is not None]
+    kept, dropped, dup_findings = keep_latest(analyses)
+    order = {d.code: i for i, d in enumerate(setup.departments)}
+    kept.sort(key=lambda a: order[a.department.code])
+    missing, missing_findings = missing_departments(setup, kept)
+    findings: list[Finding] = []
+    for p in processed:
+        findings.extend(p.rejected)
+        if p.analysis is not None:
+            findings.extend(p.analysis.findings)
+    findings += dup_findings + late_returns(setup, kept) + shared_documents(kept) + missing_findings
+    result.findings = findings
+    result.missing = missing
+    result.departments = [_department_result(a, findings) for a in kept]
+    assign_ranks(result.departments, setup.table.sections_of("penalty")[0].code)
+    dropped_ids = {id(a) for a in dropped}
+    result.files = [_outcome(p, findings, dropped_ids) for p in processed]
+    return result
+
+
+def collect(inbox: Path, setup: Setup, jobs: int | None = None,
+            progress: Callable[[int, int], None] | None = None, keyring: KeyRing | None = None) -> CollectResult:
+    """Collect every returned workbook under ``inbox``; ``progress(done, total)`` after each file."""
+    with tempfile.TemporaryDirectory(prefix="bdg-inbox-") as work:
+        items, notes = find_inputs(inbox, Path(work))
+        done = [0]
+
+        def tick(_index: int) -> None:
+            done[0] += 1
+            if progress:
+                progress(done[0], len(items))
+
+        if progress:
+            progress(0, len(items))
+        result = collect_files(setup, items, str(inbox), jobs=jobs, progress=tick, keyring=keyring)
+    result.findings = notes + result.findings
+    return result
+
+
+def _failure(item: InputFile, failure: Failure) -> Processed:
+    sha, size = _hash(item.path)
+    reason = failure.detail.splitlines()[0] if failure.detail else failure.kind
+    return Processed(item, sha, size, "", None, [make("F11", file=item.display_name, reason=reason)])
+
+
+def _department_result(a: FileAnalysis, findings: list[Finding]) -> DepartmentResult:
+    counts = count_by_severity([f for f in findings if f.department == a.department.code
+                                and f.file in ("", a.sub.display_name)])
+    return DepartmentResult(a.department, a.sub.display_name, a.sub.sha256, a.submitted, a.sub,
+                            a.self_card, a.card, errors=counts["error"], warnings=counts["warning"])
+
+
+def _outcome(p: Processed, findings: list[Finding], dropped_ids: set[int]) -> FileOutcome:
+    mine = count_by_severity([f for f in findings if f.file == p.item.display_name])
+    if p.analysis is None:
+        status = STATUS_REJECTED
+    elif id(p.analysis) in dropped_ids:
+        status = STATUS_SUPERSEDED
+    else:
+        status = STATUS_COLLECTED
+    return FileOutcome(str(p.item.path), p.item.display_name, p.sha256, p.size, p.department, status,
+                       mine["error"], mine["warning"])

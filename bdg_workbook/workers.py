@@ -1,0 +1,143 @@
+"""Per-file isolation: each task runs in a worker process with a time and memory bound.
+
+A task that raises returns its exception; a worker that exceeds its time, runs out of memory or dies
+(even by SIGABRT) is replaced, and that one task is reported as failed. Results come back in input order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import resource
+import time
+import traceback
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any, Callable, Sequence
+
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_MEMORY_BYTES = 1536 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a task produced no result: its exception, a timeout, or a dead worker."""
+
+    kind: str          # "exception" | "timeout" | "crashed"
+    detail: str
+
+
+def default_jobs() -> int:
+    """Number of worker processes by default: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def _worker_main(conn: Connection, func: Callable[[Any], Any], memory: int) -> None:
+    if memory:
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        except (ValueError, OSError):
+            pass
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        index, payload = task
+        try:
+            result: Any = ("ok", func(payload))
+        except MemoryError:
+            result = ("fail", Failure("exception", "hết bộ nhớ cho phép khi đọc tệp"))
+        except BaseException as exc:  # noqa: BLE001 - one bad file must never stop the batch
+            result = ("fail", Failure("exception", f"{type(exc).__name__}: {exc}"[:500]
+                                      + "\n" + traceback.format_exc(limit=3)[-800:]))
+        try:
+            conn.send((index, result))
+        except Exception as exc:  # unpicklable result
+            conn.send((index, ("fail", Failure("exception", f"kết quả không gửi được: {type(exc).__name__}"))))
+
+
+class _Worker:
+    def __init__(self, ctx: Any, func: Callable, memory: int) -> None:
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, func, memory), daemon=True)
+        self.proc.start()
+        child.close()
+        self.task: int | None = None
+        self.started = 0.0
+
+    def kill(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+
+def run_isolated(func: Callable[[Any], Any], payloads: Sequence[Any], jobs: int | None = None,
+                 timeout: float = DEFAULT_TIMEOUT_S, memory: int = DEFAULT_MEMORY_BYTES,
+                 on_done: Callable[[int], None] | None = None) -> list[Any]:
+    """Run ``func`` over payloads in isolated workers; a failed task yields a ``Failure``."""
+    results: list[Any] = [None] * len(payloads)
+    if not payloads:
+        return results
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    pending = list(range(len(payloads)))
+    pending.reverse()
+    workers = [_Worker(ctx, func, memory) for _ in range(max(1, min(jobs or default_jobs(), len(payloads))))]
+    done = 0
+    try:
+        while done < len(payloads):
+            for w in workers:
+                if w.task is None and pending:
+                    w.task, w.started = pending.pop(), time.monotonic()
+                    w.conn.send((w.task, payloads[w.task]))
+            busy = [w for w in workers if w.task is not None]
+            now = time.monotonic()
+            wait_for = max(0.01, min(w.started + timeout - now for w in busy))
+            ready = wait([w.conn for w in busy], timeout=wait_for)
+            for i, w in enumerate(workers):
+                if w.task is None:
+                    continue
+                outcome = _collect(w, ready, timeout)
+                if outcome is None:
+                    continue
+                index, value, replace = outcome
+                results[index] = value
+                done += 1
+                if on_done:
+                    on_done(index)
+                if replace:
+                    w.kill()
+                    workers[i] = _Worker(ctx, func, memory)
+    finally:
+        for w in workers:
+            try:
+                w.conn.send(None)
+            except (OSError, ValueError):
+                pass
+            w.kill()
+    return results
+
+
+def _collect(w: _Worker, ready: list, timeout: float) -> tuple[int, Any, bool] | None:
+    index = w.task
+    if w.conn in ready:
+        try:
+            got_index, (status, value) = w.conn.recv()
+        except (EOFError, OSError):
+            w.task = None
+            return index, Failure("crashed", f"tiến trình đọc tệp bị dừng đột ngột (mã {w.proc.exitcode})"), True
+        w.task = None
+        return got_index, value if status == "ok" else value, False
+    if time.monotonic() - w.started > timeout:
+        w.task = None
+        return index, Failure("timeout", f"đọc tệp quá {timeout:.0f} giây"), True
+    if not w.proc.is_alive():
+        w.task = None
+        return index, Failure("crashed", f"tiến trình đọc tệp bị dừng đột ngột (mã {w.proc.exitcode})"), True
+    return None

@@ -1,0 +1,42 @@
+"""Points need evidence; one document counts for one criterion of a department (first in table order)."""
+
+from bdg_workbook.layout import Layout
+
+from builder import submission
+from rules_helpers import pairs, run
+
+
+def test_points_without_evidence_are_not_counted(setup):
+    a = run(setup, submission(setup, answers={"I.1": "Có", "I.2": "Có"}, evidence=[("I.1", "KH 12/KH-HPN")]))
+    g = Layout(setup.table).cell("G", "I.2")
+    assert ("E02", g) in pairs(a)
+    assert a.card.items["I.2"].points == 0 and a.card.items["I.1"].points == 5
+    assert a.self_card.items["I.2"].points == 3
+
+
+def test_same_document_for_two_criteria_counts_once(setup):
+    sub = submission(setup, answers={"II.1": 4, "II.3": 3},
+                     evidence=[("II.3", "KH 05/KH-HPN"), ("II.1", "kh  05/kh-hpn ")])
+    a = run(setup, sub)
+    found = [f for f in a.findings if f.code == "E03"]
+    assert len(found) == 1 and found[0].criterion == "II.3"     # II.1 comes first in table order
+    assert found[0].cell == "D5"                                 # the register row of II.3
+    assert a.card.items["II.1"].points == 20 and a.card.items["II.3"].points == 0
+
+
+def test_nfd_document_numbers_are_the_same_document(setup):
+    import unicodedata
+    nfd = unicodedata.normalize("NFD", "Biên bản số 3")
+    a = run(setup, submission(setup, answers={"II.1": 4, "II.3": 3},
+                              evidence=[("II.1", "Biên bản số 3"), ("II.3", nfd)]))
+    assert any(f.code == "E03" for f in a.findings)
+
+
+def test_unknown_code_in_register_is_e15(setup):
+    a = run(setup, submission(setup, evidence=[("II.99", "CV 1")]))
+    assert ("E15", "B5") in pairs(a)
+
+
+def test_deductions_need_no_evidence(setup):
+    a = run(setup, submission(setup, answers={"V.1": 2}))
+    assert a.card.penalty == 4 and not any(f.code == "E02" for f in a.findings)
