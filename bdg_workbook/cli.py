@@ -26,12 +26,24 @@ def setup_options(func: Callable) -> Callable:
 
 
 def load_setup_or_exit(criteria_path: Path | None, departments_path: Path | None, config_path: Path | None) -> Setup:
-    """Load the three setup files or print every problem and exit 2."""
+    """Load the three setup files or print every problem and exit 2.
+
+    Files not given on the command line come from ``./templates/`` when the current folder is a working
+    folder made by ``init``, else from the built-in default shipped with the package.
+    """
+    local = Path.cwd() / "templates"
+    criteria_path = criteria_path or _existing(local / "criteria-2024.yaml")
+    departments_path = departments_path or _existing(local / "departments.yaml")
+    config_path = config_path or _existing(local / "config.yaml")
     try:
         return load_setup(criteria_path, departments_path, config_path)
     except TemplateError as exc:
         fail_with_problems(exc)
         raise  # unreachable
+
+
+def _existing(path: Path) -> Path | None:
+    return path if path.is_file() else None
 
 
 def fail_with_problems(exc: TemplateError) -> None:
@@ -204,9 +216,6 @@ def criteria_show_command(criteria_path: Path | None, departments_path: Path | N
         return
     columns = width or max(60, _shutil.get_terminal_size((120, 24)).columns)
     click.echo(_criteria_view.render_table(setup.table, columns))
-    warning = _criteria_view.official_warning(setup.table)
-    if warning:
-        click.echo(click.style(warning, fg="yellow", bold=True))
 # == /criteria ==
 
 
@@ -309,7 +318,9 @@ def collect_command(inbox: Path, criteria_path: Path | None, departments_path: P
 
 
 # == mail ==
-from . import mail as _mail  # noqa: E402  (self-contained command block)
+import json as _json  # noqa: E402  (self-contained command block)
+
+from . import mail as _mail  # noqa: E402
 from . import mailsend as _mailsend  # noqa: E402
 from .workspace import find_templates as _find_templates  # noqa: E402
 
@@ -325,16 +336,17 @@ from .workspace import find_templates as _find_templates  # noqa: E402
               help="Thư mục các biểu mẫu đã tạo (mặc định: output/<năm>).")
 @click.option("--email-template", "template_path", type=PathOption, default=None,
               help="Mẫu thư (mặc định: email.yaml cạnh config.yaml, templates/email.yaml, hoặc mẫu có sẵn).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: từng dòng cho người đọc; json: kết quả từng đơn vị cho máy.")
 @setup_options
 def mail_command(only: tuple[str, ...], send: bool, out_dir: Path, workbooks_dir: Path | None,
-                 template_path: Path | None, criteria_path: Path | None, departments_path: Path | None,
-                 config_path: Path | None) -> None:
+                 template_path: Path | None, output_format: str, criteria_path: Path | None,
+                 departments_path: Path | None, config_path: Path | None) -> None:
     """Mỗi đơn vị một thư kèm biểu mẫu của mình: tạo thư nháp .eml (mặc định) hoặc gửi qua SMTP (--send)."""
     setup = load_setup_or_exit(criteria_path, departments_path, config_path)
-    local = _find_templates(Path.cwd())
-    fallback = local / "config.yaml" if local is not None and config_path is None else config_path
     try:
-        template = _mail.load_email_template(_mail.find_email_template(template_path, fallback))
+        template_file = _mail.find_email_template(template_path, config_path, _find_templates(Path.cwd()))
+        template = _mail.load_email_template(template_file)
     except TemplateError as exc:
         fail_with_problems(exc)
     workbooks = workbooks_dir or _mail.default_workbooks_dir(setup)
@@ -349,8 +361,11 @@ def mail_command(only: tuple[str, ...], send: bool, out_dir: Path, workbooks_dir
     except OSError as exc:
         click.echo(f"Lỗi: không ghi được vào {out_dir}: {exc.strerror or exc}.", err=True)
         sys.exit(EXIT_USAGE)
-    for line in _mail_lines(report, send, out_dir):
-        click.echo(line)
+    if output_format == "json":
+        click.echo(_json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in _mail_lines(report, send, out_dir):
+            click.echo(line)
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
@@ -459,3 +474,40 @@ def demo_command(criteria_path: Path | None, departments_path: Path | None, conf
     click.echo(f"   Kèm theo: {', '.join(p.name for p in written[1:])}")
     click.echo("Mở tệp tổng hợp bằng Excel/LibreOffice để xem, in, ký và gửi Phòng LĐ-TB&XH.")
 # == /demo ==
+
+
+# == status ==
+@main.command("status")
+@click.argument("inbox", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@setup_options
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--keys", "keys_path", type=click.Path(path_type=Path, exists=True),
+              help="Khóa công khai tin cậy (mặc định: khóa ký của phường).")
+def status_command(inbox: Path, criteria_path: Path | None, departments_path: Path | None, config_path: Path | None,
+                   output_format: str, keys_path: Path | None) -> None:
+    """Ai đã nộp tệp hợp lệ, ai nộp tệp có lỗi, ai chưa nộp, còn bao nhiêu ngày đến hạn (không ghi tệp nào)."""
+    from . import status as _status
+    setup = load_setup_or_exit(criteria_path, departments_path, config_path)
+    try:
+        result = _collector.collect(inbox, setup, keyring=trusted_keys_or_exit(keys_path))
+    except _InboxError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    state = _status.season_status(result)
+    if output_format == "json":
+        click.echo(_cjson.dumps(state.as_dict(), ensure_ascii=False, indent=2))
+        return
+    rows = [[d.code, d.name[:40], _status.STATUS_VI[d.status], d.file, str(d.errors) if d.file else "",
+             d.submitted.strftime("%d/%m/%Y") if d.submitted else ""] for d in state.departments]
+    click.echo(_console.table(["Mã", "Đơn vị", "Tình trạng", "Tệp", "Lỗi", "Ngày tự chấm"], rows, right={4}))
+    counts = state.as_dict()["counts"]
+    click.echo(f"Hợp lệ: {counts['valid']}; có lỗi: {counts['errors']}; chưa nộp: {counts['missing']}.")
+    for name in state.rejected_files:
+        click.echo(f"Tệp bị từ chối: {name} (chạy 'bdg-workbook collect' để xem lý do).")
+    if state.days_left is None:
+        click.echo("Chưa đặt hạn nộp của đơn vị (deadlines.department_to_ward trong config.yaml).")
+    elif state.days_left >= 0:
+        click.echo(f"Còn {state.days_left} ngày đến hạn nộp {state.deadline:%d/%m/%Y}.")
+    else:
+        click.echo(f"Đã quá hạn nộp {state.deadline:%d/%m/%Y} được {-state.days_left} ngày.")
+# == /status ==

@@ -93,12 +93,15 @@ def official_warning(table: CriteriaTable) -> str | None:
 
 
 def render_table(table: CriteriaTable, width: int) -> str:
-    """The criteria as a plain-text table ``width`` characters wide; long texts wrapped, then cut with "…"."""
+    """The table as text ``width`` characters wide: texts wrapped then cut with "…", the not-official warning on top."""
     text_width = max(MIN_TEXT_WIDTH, width - sum(w + 1 for _, w, _ in COLUMNS))
     full = sum(w + 1 for _, w, _ in COLUMNS) + text_width
-    lines = [_cut(table.title or table.template_id, full),
-             f"Mã bảng {table.template_id}, phiên bản {table.version or '(không ghi)'}, "
-             f"mã băm {table.content_hash[:12]}"]
+    lines = textwrap.wrap(_nfc(table.title or table.template_id), full)
+    lines += [f"Mã bảng {table.template_id}, phiên bản {table.version or '(không ghi)'}, "
+              f"mã băm {table.content_hash[:12]}"]
+    warning = official_warning(table)
+    if warning:
+        lines += textwrap.wrap(warning, full)
     header = [h for h, _, _ in COLUMNS] + ["Nội dung"]
     lines += ["", _row(header, text_width), "-" * full]
     for sec in table.sections:
@@ -106,8 +109,9 @@ def render_table(table: CriteriaTable, width: int) -> str:
         for crit in sec.criteria:
             lines += _criterion_lines(crit, text_width)
         lines.append("")
-    lines.append(_cut(f"Điểm cơ bản tối đa {vn_number(table.base_max)}, tổng tối đa {vn_number(table.total_max)}. "
-                      "Xếp loại: " + "; ".join(f"{b.label} từ {vn_number(b.min)}" for b in table.bands) + ".", full))
+    bands = "; ".join(f"{b.label} từ {vn_number(b.min)}" for b in table.bands)
+    lines += textwrap.wrap(f"Điểm cơ bản tối đa {vn_number(table.base_max)}, tổng tối đa "
+                           f"{vn_number(table.total_max)}. Xếp loại: {bands}.", full)
     lines += textwrap.wrap(LEGEND, full)
     return "\n".join(lines)
 

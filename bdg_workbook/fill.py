@@ -189,6 +189,7 @@ class _Docs:
         self.rng, self.dept, self.used = rng, dept, set()
 
     def next(self) -> str:
+        """A document number not used before by this department."""
         while True:
             doc = f"{self.rng.randint(1, 199):02d}/{self.rng.choice(DOC_KINDS)}-{self.dept.code}"
             if doc not in self.used:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from xlsxwriter.worksheet import Worksheet
 
+from .errors import BdgError
 from .gen_plan import SCORE_WIDTHS, Plan, excel_number, unit_text
 from .gen_styles import Styles, page_setup, protect, row_height
 from .gen_validation import add_validation, na_validation, target_validation, value_validation
-from .errors import BdgError
-from .layout import (BONUS_COMPLETE, COL_CODE, COL_EVIDENCE, COL_MAX, COL_METHOD, COL_NA, COL_PCT, COL_POINTS, COL_TARGET,
-                     COL_TEXT, COL_UNIT, COL_VALUE, SCORE_COLUMNS, SCORE_HEADER_ROW, TOTALS)
+from .layout import (BONUS_COMPLETE, COL_CODE, COL_EVIDENCE, COL_MAX, COL_METHOD, COL_NA, COL_PCT, COL_POINTS,
+                     COL_TARGET, COL_TEXT, COL_UNIT, COL_VALUE, SCORE_COLUMNS, SCORE_HEADER_ROW, TOTALS)
 from .locked import number_text
 from .model import METHOD_LABELS, Criterion, Department, Section
 from .xlsx_guard import checked
@@ -77,7 +77,8 @@ def _header_block(ws: Worksheet, st: Styles, plan: Plan, dept: Department) -> No
     _merge(ws, (FIRST, LAST), title + 1, f"Phong trào thi đua “{plan.movement}” năm {cfg.year}", st["subtitle"])
     plan_ref = cfg.plan_ref or plan.setup.table.plan_ref
     _merge(ws, (FIRST, LAST), title + 2, f"(Theo {plan_ref})", st["plan_ref"])
-    checked(ws.set_row(title + 1, row_height([(plan_ref, sum(SCORE_WIDTHS.values()) * 0.95)])), "chiều cao dòng")
+    plan_ref_height = row_height([(plan_ref, sum(SCORE_WIDTHS.values()) * 0.95)])
+    checked(ws.set_row(title + 2 - 1, plan_ref_height), "chiều cao dòng")
     if title + 3 < SCORE_HEADER_ROW:
         _merge(ws, (FIRST, LAST), title + 3, f"Đơn vị: {dept.name} (mã đơn vị: {dept.code})", st["unit_line"])
 

@@ -32,6 +32,13 @@ EVIDENCE_HELP = {
     "file": ("Tên tệp đính kèm", "Ghi tên tệp ảnh/bản chụp gửi kèm (nếu có)."),
     "note": ("Ghi chú", "Ghi chú thêm (nếu cần)."),
 }
+INFO_HELP = {
+    "preparer": "Họ và tên người lập biểu (người trực tiếp tự chấm điểm).",
+    "position": "Chức vụ của người lập biểu.",
+    "phone": "Số điện thoại liên hệ của người lập biểu (để Thường trực Ban hỏi lại khi cần).",
+    "email": "Email liên hệ của đơn vị hoặc người lập biểu.",
+    "head": "Họ và tên thủ trưởng đơn vị (người ký bảng tự chấm điểm).",
+}
 
 
 def _merge(ws: Worksheet, cells: str, text: str, fmt) -> None:
@@ -68,7 +75,8 @@ def write_info_sheet(ws: Worksheet, st: Styles, plan: Plan, dept: Department) ->
                 label, "Ngày đơn vị tự chấm điểm.", dt.date(year, 1, 1), dt.date(year, 12, 31)))
         else:
             checked(ws.write_blank(value_cell, None, st["input_text"]), "ô nhập")
-            add_validation(ws, value_cell, text_validation(label, f"Ghi {label.lower()}.", MAX_INFO_TEXT))
+            help_text = INFO_HELP.get(key, f"Ghi {label.lower()} của đơn vị.")
+            add_validation(ws, value_cell, text_validation(label, help_text, MAX_INFO_TEXT))
     page_setup(ws)
     protect(ws)
 
@@ -108,7 +116,9 @@ def write_evidence_sheet(ws: Worksheet, st: Styles, plan: Plan, dept: Department
             options = text_validation(*EVIDENCE_HELP[role])
         add_validation(ws, cells, options)
     doc = EVIDENCE_COLUMNS["doc"][0]
-    rule = f"=AND(LEN(TRIM(${doc}{EVIDENCE_FIRST_ROW}))>0,SUMPRODUCT(--(TRIM(ev_doc)=TRIM(${doc}{EVIDENCE_FIRST_ROW})))>1)"
+    first = f"${doc}{EVIDENCE_FIRST_ROW}"
+    # SUMPRODUCT compares exact text: COUNTIF would treat * ? ~ as wildcards and "12/5" as a date
+    rule = f"=AND(LEN(TRIM({first}))>0,SUMPRODUCT(--(TRIM(ev_doc)=TRIM({first})))>1)"
     checked(ws.conditional_format(f"{doc}{EVIDENCE_FIRST_ROW}:{doc}{last}",
                                   {"type": "formula", "criteria": rule, "format": st["red"]}), "tô đỏ số trùng")
     page_setup(ws, (EVIDENCE_HEADER_ROW, EVIDENCE_HEADER_ROW))

@@ -74,7 +74,8 @@ class Styles:
     """The workbook's formats, created once per workbook by name."""
 
     def __init__(self, wb: Workbook) -> None:
-        self._formats = {name: wb.add_format(props) for name, props in STYLES.items()}
+        # font_scheme "none": a theme ("minor") font would show as the theme's font, not Times New Roman
+        self._formats = {name: wb.add_format({**props, "font_scheme": "none"}) for name, props in STYLES.items()}
 
     def __getitem__(self, name: str) -> Format:
         return self._formats[name]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import os
@@ -28,7 +29,7 @@ Signer = Callable[[Mapping[str, str]], tuple[str, str]]   # meta -> (key_id, sig
 
 WORKBOOK_OPTIONS = {
     "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-    "default_format_properties": {"font_name": FONT, "font_size": 12}, "default_row_height": 21,
+    "default_format_properties": {"font_name": FONT, "font_size": 12, "font_scheme": "none"}, "default_row_height": 21,
 }
 
 
@@ -45,7 +46,7 @@ def build_workbook(setup: Setup, dept: Department, signer: Signer | None = None)
 def _build(plan: Plan, dept: Department, signer: Signer | None = None) -> bytes:
     buffer = io.BytesIO()
     with guard(f"biểu mẫu {dept.code}"):
-        wb = Workbook(buffer, WORKBOOK_OPTIONS)
+        wb = Workbook(buffer, copy.deepcopy(WORKBOOK_OPTIONS))   # xlsxwriter mutates the options it is given
         issued = dt.datetime.combine(plan.setup.config.issue_date, dt.time(8, 0))
         wb.set_properties({"title": f"Bảng tự chấm điểm {plan.year} - {dept.name}", "author": "bdg-workbook",
                            "company": plan.setup.config.aggregator_name, "created": issued})

@@ -1,4 +1,4 @@
-"""The returns in an inbox folder: plain .xlsx files, and the .xlsx attachments of saved emails (.eml), extracted safely."""
+"""The returns in an inbox folder: .xlsx files, and the .xlsx attachments of saved emails (.eml), extracted safely."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LP
 # note kinds (stable; the collector and status may map them to findings)
 EML_UNREADABLE, EML_TOO_LARGE, EML_NO_XLSX = "eml_unreadable", "eml_too_large", "eml_no_xlsx"
 ATTACHMENT_TOO_LARGE, ATTACHMENT_NOT_XLSX = "attachment_too_large", "attachment_not_xlsx"
-ATTACHMENT_EMPTY, ATTACHMENT_RENAMED, TOO_MANY_ATTACHMENTS = "attachment_empty", "attachment_renamed", "too_many_attachments"
+ATTACHMENT_EMPTY, ATTACHMENT_RENAMED = "attachment_empty", "attachment_renamed"
+TOO_MANY_ATTACHMENTS = "too_many_attachments"
 FILE_NOT_XLSX, FILE_NOT_REGULAR, OUTLOOK_MSG = "file_not_xlsx", "file_not_regular", "outlook_msg"
 
 
@@ -73,6 +74,10 @@ class InboxScan:
     items: list[InboxItem] = field(default_factory=list)
     notes: list[InboxNote] = field(default_factory=list)
 
+    def note(self, kind: str, file: str, message: str) -> None:
+        """Record one note."""
+        self.notes.append(InboxNote(kind, file, message))
+
 
 def safe_name(raw: str | None, fallback: str = FALLBACK_NAME, limit: int = MAX_NAME_CHARS) -> str:
     """A harmless single-component file name: basename only, NFC, no control or path characters, bounded length."""
@@ -110,15 +115,14 @@ def collect_inputs(inbox: Path, work_dir: Path, max_attachment_bytes: int = MAX_
         rel = path.relative_to(inbox).as_posix()
         suffix = path.suffix.lower()
         if suffix not in (".xlsx", ".eml", ".msg"):
-            scan.notes.append(InboxNote(FILE_NOT_XLSX, rel, _not_xlsx_text(path.name)))
-            continue
-        if not _is_regular(path):
-            scan.notes.append(InboxNote(FILE_NOT_REGULAR, rel, "Không phải tệp thường (thư mục, thiết bị...); bỏ qua."))
+            scan.note(FILE_NOT_XLSX, rel, _not_xlsx_text(path.name))
+        elif not _is_regular(path):
+            scan.note(FILE_NOT_REGULAR, rel, "Không phải tệp thường (thư mục, thiết bị...); bỏ qua.")
         elif suffix == ".xlsx":
             scan.items.append(InboxItem(path=path, display_name=rel, source=path))
         elif suffix == ".msg":
-            scan.notes.append(InboxNote(OUTLOOK_MSG, rel, "Thư dạng .msg của Outlook chưa đọc được: trong Outlook chọn "
-                                                          "lưu thư dạng .eml, hoặc lưu riêng tệp Excel đính kèm vào đây."))
+            scan.note(OUTLOOK_MSG, rel, "Thư dạng .msg của Outlook chưa đọc được: trong Outlook chọn lưu thư dạng "
+                                        ".eml, hoặc lưu riêng tệp Excel đính kèm vào đây.")
         else:
             _extract_eml(path, rel, work_real, scan, max_attachment_bytes)
     return scan
@@ -164,24 +168,38 @@ def _extract_eml(path: Path, rel: str, work_dir: Path, scan: InboxScan, limit: i
     try:
         size = path.stat().st_size
         if size > MAX_EML_BYTES:
-            scan.notes.append(InboxNote(EML_TOO_LARGE, rel, f"Thư quá lớn ({_mib(size)}; tối đa {_mib(MAX_EML_BYTES)}); "
-                                                            "không đọc. Lưu riêng tệp Excel đính kèm vào thư mục nhận."))
+            scan.note(EML_TOO_LARGE, rel, f"Thư quá lớn ({_mib(size)}; tối đa {_mib(MAX_EML_BYTES)}); không đọc. "
+                                          "Lưu riêng tệp Excel đính kèm vào thư mục nhận.")
             return
         msg = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
         if not msg.keys():
-            scan.notes.append(InboxNote(EML_UNREADABLE, rel, "Không phải thư điện tử (.eml) hợp lệ: không có tiêu đề thư."))
+            scan.note(EML_UNREADABLE, rel, "Không phải thư điện tử (.eml) hợp lệ: không có tiêu đề thư.")
             return
-        found = _extract_parts(msg, rel, path, work_dir, scan, limit)
+        found = _extract_parts(msg, _Context(rel, path, work_dir, scan, limit, _sender(msg), _date(msg)))
+    except InboxError:
+        raise
     except Exception as exc:  # noqa: BLE001 - a hostile or broken email must not stop the scan
-        scan.notes.append(InboxNote(EML_UNREADABLE, rel, f"Không đọc được thư ({type(exc).__name__}: {printable(str(exc))}); "
-                                                         "mở thư, lưu riêng tệp Excel đính kèm vào thư mục nhận."))
+        scan.note(EML_UNREADABLE, rel, f"Không đọc được thư ({type(exc).__name__}: {printable(str(exc))}); "
+                                       "mở thư, lưu riêng tệp Excel đính kèm vào thư mục nhận.")
         return
     if not found:
-        scan.notes.append(InboxNote(EML_NO_XLSX, rel, "Thư không có tệp Excel (.xlsx) đính kèm."))
+        scan.note(EML_NO_XLSX, rel, "Thư không có tệp Excel (.xlsx) đính kèm.")
 
 
-def _extract_parts(msg: EmailMessage, rel: str, path: Path, work_dir: Path, scan: InboxScan, limit: int) -> int:
-    context = _Context(rel, path, work_dir, scan, limit, _sender(msg), _date(msg))
+@dataclass(frozen=True)
+class _Context:
+    """One email being extracted: where it is, where to write, the limit, and who sent it when."""
+
+    rel: str
+    path: Path
+    work_dir: Path
+    scan: InboxScan
+    limit: int
+    sender: str
+    sent_at: dt.datetime | None
+
+
+def _extract_parts(msg: EmailMessage, ctx: _Context) -> int:
     found = seen = 0
     for part in msg.walk():
         if part.is_multipart():
@@ -192,47 +210,36 @@ def _extract_parts(msg: EmailMessage, rel: str, path: Path, work_dir: Path, scan
                 continue  # the text of the message itself
             seen += 1
             if seen > MAX_ATTACHMENTS_PER_EML:
-                scan.notes.append(InboxNote(TOO_MANY_ATTACHMENTS, rel, f"Thư có hơn {MAX_ATTACHMENTS_PER_EML} tệp "
-                                                                       "đính kèm; bỏ qua phần còn lại."))
+                ctx.scan.note(TOO_MANY_ATTACHMENTS, ctx.rel, f"Thư có hơn {MAX_ATTACHMENTS_PER_EML} tệp đính kèm; "
+                                                             "bỏ qua phần còn lại.")
                 break
-            found += _extract_part(part, raw, context)
+            found += _extract_part(part, raw, ctx)
         except InboxError:
             raise
         except Exception as exc:  # noqa: BLE001 - one broken part must not hide the others
-            scan.notes.append(InboxNote(EML_UNREADABLE, rel, f"Một phần của thư không đọc được ({type(exc).__name__}); "
-                                                             "bỏ qua phần đó."))
+            ctx.scan.note(EML_UNREADABLE, ctx.rel, f"Một phần của thư không đọc được ({type(exc).__name__}); "
+                                                   "bỏ qua phần đó.")
     return found
-
-
-@dataclass(frozen=True)
-class _Context:
-    rel: str
-    path: Path
-    work_dir: Path
-    scan: InboxScan
-    limit: int
-    sender: str
-    sent_at: dt.datetime | None
 
 
 def _extract_part(part: EmailMessage, raw: str | None, ctx: _Context) -> int:
     """Write one .xlsx attachment into the work folder; returns 1 when extracted, 0 when refused (with a note)."""
     origin = f"{ctx.rel} → {printable(raw) if raw is not None else '(không tên)'}"
     name = safe_name(raw) if raw is not None else FALLBACK_NAME
-    notes = ctx.scan.notes
+    scan = ctx.scan
     if not name.endswith(".xlsx"):
-        notes.append(InboxNote(ATTACHMENT_NOT_XLSX, origin, _not_xlsx_text(name)))
+        scan.note(ATTACHMENT_NOT_XLSX, origin, _not_xlsx_text(name))
         return 0
     data = _payload(part, ctx.limit)
     if data is None:
-        notes.append(InboxNote(ATTACHMENT_TOO_LARGE, origin, f"Tệp đính kèm lớn hơn {_mib(ctx.limit)}; không lấy ra. "
-                                                             "Đề nghị đơn vị gửi lại đúng biểu mẫu."))
+        scan.note(ATTACHMENT_TOO_LARGE, origin, f"Tệp đính kèm lớn hơn {_mib(ctx.limit)}; không lấy ra. "
+                                                "Đề nghị đơn vị gửi lại đúng biểu mẫu.")
         return 0
     if not data:
-        notes.append(InboxNote(ATTACHMENT_EMPTY, origin, "Tệp đính kèm rỗng; đề nghị đơn vị gửi lại."))
+        scan.note(ATTACHMENT_EMPTY, origin, "Tệp đính kèm rỗng; đề nghị đơn vị gửi lại.")
         return 0
     if raw is not None and name != raw:
-        notes.append(InboxNote(ATTACHMENT_RENAMED, origin, f"Tên tệp đính kèm không an toàn, đã đổi thành '{name}'."))
+        scan.note(ATTACHMENT_RENAMED, origin, f"Tên tệp đính kèm không an toàn, đã đổi thành '{name}'.")
     target = _write_new(ctx.work_dir, name, data)
     ctx.scan.items.append(InboxItem(path=target, display_name=name, origin=origin, source=ctx.path,
                                     sender=ctx.sender, sent_at=ctx.sent_at))
@@ -260,8 +267,14 @@ def _write_new(work_dir: Path, name: str, data: bytes) -> Path:
             fd = os.open(candidate, flags, 0o600)
         except FileExistsError:
             continue
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        except OSError as exc:
+            raise InboxError(f"Không ghi được tệp vào thư mục tạm {work_dir}: {exc.strerror or exc}.") from exc
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            candidate.unlink(missing_ok=True)
+            raise InboxError(f"Không ghi được tệp vào thư mục tạm {work_dir}: {exc.strerror or exc}.") from exc
         return candidate
     raise InboxError(f"Quá nhiều tệp trùng tên {name} trong {work_dir}.")
 

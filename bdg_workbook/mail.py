@@ -88,6 +88,10 @@ class MailReport:
         """How many departments ended with this status."""
         return sum(1 for o in self.outcomes if o.status == status)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for ``--format json``."""
+        return {"ok": self.ok, "outcomes": [o.to_dict() for o in self.outcomes], "notes": list(self.notes)}
+
 
 @dataclass(frozen=True)
 class Workbook:
@@ -128,13 +132,14 @@ def load_email_template(path: Path | None = None) -> EmailTemplate:
     return EmailTemplate(parts["subject"], parts["body"], src.path)
 
 
-def find_email_template(explicit: Path | None, config_path: Path | None) -> Path:
-    """The template to use: ``explicit``, else email.yaml beside config.yaml, else the built-in one."""
+def find_email_template(explicit: Path | None, config_path: Path | None = None,
+                        workspace_templates: Path | None = None) -> Path:
+    """``explicit``, else email.yaml beside config.yaml, else in the working folder's templates/, else built-in."""
     if explicit is not None:
         return explicit
-    if config_path is not None and (config_path.parent / "email.yaml").is_file():
-        return config_path.parent / "email.yaml"
-    return TEMPLATES_DIR / "email.yaml"
+    folders = [config_path.parent if config_path is not None else None, workspace_templates]
+    found = [f / "email.yaml" for f in folders if f is not None and (f / "email.yaml").is_file()]
+    return found[0] if found else TEMPLATES_DIR / "email.yaml"
 
 
 def deadline_text(setup: Setup) -> str:
@@ -298,11 +303,10 @@ def write_drafts(setup: Setup, out_dir: Path, workbooks_dir: Path, template: Ema
 
 def no_address_text(dept: Department, draft: Path | None = None) -> str:
     """The report line of a department without an email address."""
-    text = f"Đơn vị chưa có địa chỉ email (mục 'email:' của {dept.code} trong departments.yaml)"
+    where = f"thêm 'email:' cho {dept.code} trong departments.yaml rồi chạy lại"
     if draft is not None:
-        return (f"{text}: đã tạo thư nháp {draft} chưa có người nhận; điền địa chỉ khi gửi, "
-                "hoặc bổ sung email rồi chạy lại.")
-    return f"{text}: chưa gửi; bổ sung email rồi chạy lại."
+        return f"Chưa có địa chỉ email: thư nháp {draft} chưa có người nhận (điền khi gửi, hoặc {where})."
+    return f"Chưa có địa chỉ email: {where}; chưa gửi."
 
 
 def deadline_note(setup: Setup) -> list[str]:

@@ -65,6 +65,12 @@ class SendLog:
         """The log entry of this exact workbook sent to this department, if any."""
         return self._sent.get((code, sha256))
 
+    def touch(self) -> None:
+        """Create the log (and its folder) if needed; raises OSError when it cannot be written."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8"):
+            pass
+
     def record(self, dept: Department, workbook: Workbook, message_id: str) -> None:
         """Append one line for a message the server accepted (flushed to disk at once)."""
         entry = {"code": dept.code, "sha256": workbook.sha256, "to": dept.email, "file": workbook.path.name,
@@ -83,10 +89,14 @@ def default_factory(settings: SmtpConfig) -> smtplib.SMTP:
     if settings.security == "ssl":
         return smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)
     smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-    if settings.security == "starttls":
+    try:
+        if settings.security == "starttls":
+            smtp.ehlo()
+            smtp.starttls(context=context)
         smtp.ehlo()
-        smtp.starttls(context=context)
-    smtp.ehlo()
+    except BaseException:
+        _quietly_close(smtp)
+        raise
     return smtp
 
 
@@ -240,6 +250,7 @@ def send_messages(setup: Setup, out_dir: Path, workbooks_dir: Path, template: Em
     settings, password = check_settings(setup, os.environ if env is None else env)
     depts = select_departments(setup, only)
     log = SendLog(out_dir / SEND_LOG_NAME)
+    log.touch()  # an unwritable log stops here, before anything is sent
     report = MailReport(notes=list(log.notes) + deadline_note(setup))
     pending: list[tuple[Department, Workbook]] = []
     for dept in depts:
@@ -280,53 +291,60 @@ def _plan(setup: Setup, workbooks_dir: Path, log: SendLog,
 
 def _send_one(session: SmtpSession, log: SendLog, msg: EmailMessage, dept: Department, workbook: Workbook,
               sleep: Callable[[float], None]) -> MailOutcome:
-    """Send one message with retries on transient failures; only MailError stops the whole run."""
+    """Send one message, retrying transient failures with a growing pause; only MailError stops the whole run."""
     def outcome(status: str, message: str) -> MailOutcome:
         return MailOutcome(dept.code, dept.name, status, email=dept.email, path=workbook.path,
                            sha256=workbook.sha256, message=message)
 
     if session.dead:
         return outcome(FAILED, _unreachable_text(session))
-    sender = sender_address_of(msg)
     msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    settings, last, connected = session.settings, "", False
+    msg["Message-ID"] = make_msgid(domain=sender_address_of(msg).rpartition("@")[2] or None)
+    settings, kind, reason, connected = session.settings, "", "", False
     for attempt in range(settings.retries + 1):
         if attempt:
             sleep(settings.retry_delay * 2 ** (attempt - 1))
-        try:
-            smtp = session.ensure()
-        except _Transient as exc:
-            last = exc.reason
-            continue
-        connected = True
-        try:
-            smtp.send_message(msg)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, text = next(iter(exc.recipients.values()))
-            last = reason_text(smtplib.SMTPResponseException(code, text))
-            if 400 <= code < 500:
-                continue
-            return outcome(REJECTED, f"Máy chủ từ chối người nhận {dept.email} ({last}): kiểm tra địa chỉ email "
+        kind, reason = _try_send(session, msg)
+        connected = connected or kind != _UNREACHABLE
+        if kind == SENT:
+            log.record(dept, workbook, str(msg["Message-ID"]))
+            return outcome(SENT, f"Đã gửi tới {dept.email}.")
+        if kind == REJECTED:
+            return outcome(REJECTED, f"Máy chủ từ chối người nhận {dept.email} ({reason}): kiểm tra địa chỉ email "
                                      f"của {dept.code} trong departments.yaml; các đơn vị khác vẫn được gửi.")
-        except smtplib.SMTPResponseException as exc:
-            last = reason_text(exc)
-            if 400 <= exc.smtp_code < 500:
-                session.drop()
-                continue
-            return outcome(FAILED, f"Máy chủ từ chối thư ({last}); chưa gửi được.")
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
-            last = reason_text(exc)
-            session.drop()
-            continue
-        except smtplib.SMTPException as exc:
-            return outcome(FAILED, f"Không gửi được ({reason_text(exc)}).")
-        log.record(dept, workbook, str(msg["Message-ID"]))
-        return outcome(SENT, f"Đã gửi tới {dept.email}.")
+        if kind == FAILED:
+            return outcome(FAILED, f"Máy chủ không nhận thư ({reason}); chưa gửi được.")
     if not connected:
-        session.dead = last
+        session.dead = reason
         return outcome(FAILED, _unreachable_text(session))
-    return outcome(FAILED, f"Gửi không thành công sau {settings.retries + 1} lần thử ({last}); chạy lại lệnh sau.")
+    return outcome(FAILED, f"Gửi không thành công sau {settings.retries + 1} lần thử ({reason}); chạy lại lệnh sau.")
+
+
+_RETRY, _UNREACHABLE = "retry", "unreachable"
+
+
+def _try_send(session: SmtpSession, msg: EmailMessage) -> tuple[str, str]:
+    """One attempt: (SENT | REJECTED | FAILED | _RETRY | _UNREACHABLE, reason)."""
+    try:
+        smtp = session.ensure()
+    except _Transient as exc:
+        return _UNREACHABLE, exc.reason
+    try:
+        smtp.send_message(msg)
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, text = next(iter(exc.recipients.values()))
+        return (_RETRY if 400 <= code < 500 else REJECTED), reason_text(smtplib.SMTPResponseException(code, text))
+    except smtplib.SMTPResponseException as exc:
+        if 400 <= exc.smtp_code < 500:
+            session.drop()
+            return _RETRY, reason_text(exc)
+        return FAILED, reason_text(exc)
+    except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        session.drop()
+        return _RETRY, reason_text(exc)
+    except smtplib.SMTPException as exc:
+        return FAILED, reason_text(exc)
+    return SENT, ""
 
 
 def sender_address_of(msg: EmailMessage) -> str:

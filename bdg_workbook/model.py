@@ -244,8 +244,8 @@ def _build_department(chk: _Checker, item: Any, loc: Location, seen: dict[str, L
     short_name = chk.get(item, loc, "short_name", str, required=False)
     header_left = _str_list(chk, item, loc, "header_left", required=True)
     signer = _str_list(chk, item, loc, "signer", required=True)
-    for key, lines in (("header_left", header_left), ("signer", signer)):
-        if isinstance(item.get(key), list) and not item[key]:
+    for key in ("header_left", "signer"):
+        if item.get(key) == []:
             chk.fail(loc + (key,), f"Trường '{key}' phải có ít nhất một dòng.")
     header_right = chk.get(item, loc, "header_right", str, required=False) or "quoc_hieu"
     if header_right not in HEADER_RIGHT_KINDS:
@@ -323,12 +323,20 @@ def _build_smtp(chk: _Checker, data: dict) -> SmtpConfig | None:
     loc: Location = ("smtp",)
     before = len(chk.problems)
     host = chk.get(block, loc, "host", str)
+    if host is not None and not host.strip():
+        chk.fail(loc + ("host",), "Chưa ghi máy chủ SMTP (host).")
+    if "password" in block:
+        chk.fail(loc + ("password",), "Không ghi mật khẩu vào config.yaml: xóa dòng này và đặt mật khẩu vào biến "
+                                      "môi trường có tên ở password_env.")
+    user = chk.get(block, loc, "user", str, required=False) or ""
+    sender_name = chk.get(block, loc, "from_name", str, required=False) or ""
     port = chk.get(block, loc, "port", int)
     if port is not None and not 1 <= port <= 65535:
         chk.fail(loc + ("port",), f"Cổng SMTP phải từ 1 đến 65535, đang là {port}.")
     security = chk.get(block, loc, "security", str, required=False) or "starttls"
     if security not in SMTP_SECURITY:
-        chk.fail(loc + ("security",), f"Kiểu bảo mật '{security}' không hợp lệ; dùng một trong: {', '.join(SMTP_SECURITY)}.")
+        chk.fail(loc + ("security",),
+                 f"Kiểu bảo mật '{security}' không hợp lệ; dùng một trong: {', '.join(SMTP_SECURITY)}.")
     sender = chk.get(block, loc, "from", str, required=False) or ""
     if sender and not EMAIL_RE.fullmatch(sender):
         chk.fail(loc + ("from",), f"Địa chỉ gửi '{sender}' không hợp lệ.")
@@ -343,8 +351,7 @@ def _build_smtp(chk: _Checker, data: dict) -> SmtpConfig | None:
     if len(chk.problems) > before:
         return None
     return SmtpConfig(
-        host=host, port=port, security=security, user=chk.get(block, loc, "user", str, required=False) or "",
-        sender=sender, sender_name=chk.get(block, loc, "from_name", str, required=False) or "",
+        host=host.strip(), port=port, security=security, user=user, sender=sender, sender_name=sender_name,
         password_env=env, retries=3 if retries is None else retries,
         retry_delay=2.0 if delay is None else float(delay),
         timeout=30.0 if not timeout else float(timeout),

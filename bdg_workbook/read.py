@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
 
 from .errors import WorkbookError
@@ -18,6 +19,7 @@ COMPUTED_NAMES = {t.name for t in TOTALS} | {"bonus_raw", "penalty_raw"}
 LOCKED_PREFIXES = ("txt_", "max_")
 INPUT_PREFIXES = ("in_", "info_")
 MAX_RANGE_CELLS = 5000
+EXCEL_MAX_NUMBER = Decimal("1.7976931348623157e308")   # the largest IEEE double; Excel cannot hold more
 
 
 def read_path(path: Path, display_name: str | None = None, limits: Limits | None = None) -> Submission:
@@ -45,7 +47,7 @@ def read_bytes(data: bytes, path: str, display_name: str, mtime: float = 0.0, li
     wanted: dict[str, set[tuple[int, int]]] = defaultdict(set)
     for target in targets.values():
         wanted[target.sheet].update(target.cells())
-    cells = read_cells(pkg, wanted)
+    cells = {key: _within_excel_range(cell) for key, cell in read_cells(pkg, wanted).items()}
 
     def single(name: str) -> Cell:
         t = targets[name]
@@ -119,6 +121,14 @@ def _bonus(targets: dict[str, NameTarget], cells: dict) -> list[BonusClaim]:
             continue
         claims.append(BonusClaim(_row_no(code), code, cell("name"), {f: cell(f) for f in fields}, cell("doc")))
     return claims
+
+
+def _within_excel_range(cell: Cell) -> Cell:
+    """A number no spreadsheet can hold (``1e400``) becomes a ``#NUM`` error cell, like NaN and Infinity."""
+    value = cell.value
+    if isinstance(value, Decimal) and value.is_finite() and abs(value) > EXCEL_MAX_NUMBER:
+        return Cell(cell.sheet, cell.ref, str(value), cell.formula, "#NUM")
+    return cell
 
 
 def _text(cell: Cell) -> str:

@@ -15,6 +15,10 @@ from .scoring import ScoreCard
 
 MOVEMENT = "phong trào thi đua “Vì sự tiến bộ của phụ nữ và Bình đẳng giới”"
 RULE = "─" * 9
+PORTRAIT_WIDTH_MM = 165    # A4 portrait minus NĐ 30 margins (30 + 15 mm)
+PORTRAIT_HEIGHT_PT = 718   # A4 portrait minus 2 × 20 mm margins (728 pt), less a little for the header
+MM_PER_UNIT = 2.38         # printed width of one column unit (Times New Roman 12, padding included; measured)
+DEFAULT_ROW_PT = 16.0      # height of a row left at the default
 PROSE_FILL = 1.07          # wide justified paragraphs fill their lines better than narrow cells
 NAME_WIDTH = 18.5          # summary: department column
 TEXT_WIDTH = 46            # appendix: criterion text column
@@ -87,7 +91,7 @@ def write_summary(sheet: PrintSheet, st: Styles, result: CollectResult) -> Summa
     row += 4
     if cfg.sends_to:
         merge_text(sheet, row, 0, row, last, f"Kính gửi: {cfg.sends_to}.", st(size=14, align="center", text_wrap=True))
-        sheet.set_row(row, row_height(estimate_lines(f"Kính gửi: {cfg.sends_to}.", 70, 14), 14))
+        sheet.set_row(row, row_height(estimate_lines(f"Kính gửi: {cfg.sends_to}.", sum(c.width for c in cols), 14), 14))
         row += 2
     width = sum(c.width for c in cols)
     for para in summary_paragraphs(result):
@@ -104,10 +108,32 @@ def write_summary(sheet: PrintSheet, st: Styles, result: CollectResult) -> Summa
     merge_text(sheet, row, 0, row, last, closing, st(size=13, align="justify", valign="top", text_wrap=True))
     sheet.set_row(row, row_height(estimate_lines(closing, width * PROSE_FILL, 13), 13))
     end = _signature_block(sheet, st, result, row + 2, split, last)
+    keep_together(sheet, row, end, width, carry_from=max(placement.first_row, placement.last_row - 1))
     sheet.print_area(0, 0, end, last)
     page_setup(sheet, landscape=False, repeat=(placement.header_row, placement.header_row),
                hide_first_number=True)
     return placement
+
+
+def keep_together(sheet: PrintSheet, first: int, last: int, width_units: float, carry_from: int) -> None:
+    """If rows ``first``..``last`` (closing line, signature) would split, start a page at ``carry_from``.
+
+    ``carry_from`` is a row before ``first`` (the last table rows), so the new page does not begin with a
+    lone repeated header.
+    """
+    width_mm = width_units * MM_PER_UNIT
+    scale = min(1.0, PORTRAIT_WIDTH_MM / width_mm)
+    page = PORTRAIT_HEIGHT_PT / scale
+    heights = [_row_points(sheet, r) for r in range(last + 1)]
+    top, bottom = sum(heights[:first]), sum(heights)
+    if int(top // page) != int(bottom // page):
+        sheet.set_h_pagebreaks([min(first, carry_from)])
+
+
+def _row_points(sheet: PrintSheet, row: int) -> float:
+    """Height of a row in points (xlsxwriter keeps set heights in pixels)."""
+    size = sheet.row_sizes.get(row)
+    return size[0] * 0.75 if size and size[0] else DEFAULT_ROW_PT
 
 
 def _national_header(sheet: PrintSheet, st: Styles, result: CollectResult, split: int, last: int) -> int:

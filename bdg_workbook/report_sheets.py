@@ -34,7 +34,7 @@ def write_table(sheet: PrintSheet, st: Styles, title: str, note: str, table: Tab
     th = st(size=SIZE, bold=True, align="center", valign="vcenter", text_wrap=True, border=1, bg_color="#D9D9D9")
     for i, col in enumerate(table.columns):
         put_text(sheet, HEADER_ROW, i, col.label, th)
-    sheet.set_row(HEADER_ROW, row_height(_lines([c.label for c in table.columns], table, SIZE * 1.1), SIZE))
+    sheet.set_row(HEADER_ROW, row_height(_lines([c.label for c in table.columns], table, SIZE * 1.2) + 1, SIZE))
     formats = {NUMBER: st(size=SIZE, num_format="0.00", valign="top", border=1),
                INTEGER: st(size=SIZE, num_format="0", align="center", valign="top", border=1)}
     text = st(size=SIZE, valign="top", text_wrap=True, border=1)

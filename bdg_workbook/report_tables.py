@@ -142,7 +142,7 @@ def rating_counts(result: CollectResult) -> list[tuple[str, int]]:
 
 
 FINDING_COLUMNS = (Column("Mức", TEXT, 10), Column("Mã", TEXT, 5.5), Column("Đơn vị", TEXT, 8),
-                   Column("Tiêu chí", TEXT, 6.5), Column("Tệp", TEXT, 19), Column("Trang", TEXT, 10),
+                   Column("Tiêu chí", TEXT, 6.5), Column("Tệp", TEXT, 21), Column("Trang", TEXT, 10),
                    Column("Ô", TEXT, 6), Column("Giá trị", TEXT, 13), Column("Nội dung", TEXT, 42),
                    Column("Cách sửa", TEXT, 32))
 
@@ -154,10 +154,10 @@ def findings_table(result: CollectResult) -> Table:
     return Table(FINDING_COLUMNS, rows)
 
 
-EVIDENCE_COLUMNS = (Column("Đơn vị", TEXT, 9), Column("Mã tiêu chí", TEXT, 8),
-                    Column("Tên hoạt động/kết quả", TEXT, 36), Column("Số, ký hiệu văn bản", TEXT, 20),
-                    Column("Ngày", TEXT, 11), Column("Cơ quan ban hành/người ký", TEXT, 20),
-                    Column("Tệp", TEXT, 18), Column("Ghi chú", TEXT, 20), Column("Dòng", INTEGER, 6))
+EVIDENCE_COLUMNS = (Column("Đơn vị", TEXT, 8), Column("Mã tiêu chí", TEXT, 7),
+                    Column("Tên hoạt động/kết quả", TEXT, 46), Column("Số, ký hiệu văn bản", TEXT, 17),
+                    Column("Ngày", TEXT, 10), Column("Cơ quan ban hành/người ký", TEXT, 18),
+                    Column("Tệp", TEXT, 16), Column("Ghi chú", TEXT, 20), Column("Dòng", INTEGER, 5))
 
 
 def evidence_table(result: CollectResult) -> Table:
@@ -182,7 +182,7 @@ def bonus_table(result: CollectResult) -> Table:
     cols = [Column("Đơn vị", TEXT, 9), Column("Mã tiêu chí", TEXT, 8), Column("Tên mô hình/cách làm", TEXT, 24)]
     cols += [Column(f.label, TEXT, 20) for f in fields]
     cols += [Column("Minh chứng", TEXT, 18), Column("Đủ thuyết minh", TEXT, 10),
-             Column("Điểm được tính của tiêu chí", NUMBER, 11), Column("Dòng", INTEGER, 6)]
+             Column("Điểm được tính của tiêu chí", NUMBER, 12), Column("Dòng", INTEGER, 6)]
     rows = []
     for item in summary_rows(result):
         r = item.result

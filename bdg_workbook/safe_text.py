@@ -30,11 +30,11 @@ _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\u
 
 
 def clean_text(text: Any, limit: int = EXCEL_CELL_LIMIT) -> str:
-    """Text fit for a cell: NFC, no XML-illegal control characters, at most ``limit`` UTF-16 units."""
+    """Text fit for a cell: NFC, no XML-illegal control characters, LF line breaks, at most ``limit`` UTF-16 units."""
     if text is None:
         return ""
-    value = unicodedata.normalize("NFC", _ILLEGAL.sub("", str(text)))
-    return clip(value, limit)
+    value = _ILLEGAL.sub("", str(text)).replace("\r\n", "\n").replace("\r", "\n")
+    return clip(unicodedata.normalize("NFC", value), limit)
 
 
 def clip(text: str, limit: int = EXCEL_CELL_LIMIT) -> str:

@@ -71,7 +71,8 @@ def _check_sections(chk: Checker, scale: dict | None, sections: list[Section], b
     base_sum = sum((s.max for s in base), Decimal(0))
     if base_max is not None and base and base_sum != base_max:
         parts = " + ".join(f"{s.code} ({s.max})" for s in base)
-        chk.fail(("scale", "base_max"), f"Tổng điểm tối đa các phần cơ bản {parts} = {base_sum}, khác base_max = {base_max}.")
+        chk.fail(("scale", "base_max"),
+                 f"Tổng điểm tối đa các phần cơ bản {parts} = {base_sum}, khác base_max = {base_max}.")
     for kind, label in (("bonus", "điểm thưởng"), ("penalty", "điểm trừ")):
         if sum(1 for s in sections if s.kind == kind) != 1:
             chk.fail(("sections",), f"Bảng tiêu chí phải có đúng một phần {label} (kind: {kind}).")
@@ -249,9 +250,11 @@ def _build_rating(chk: Checker, data: dict, sections: list[Section] | None, item
         if code not in all_codes:
             chk.fail(loc + ("no_deductions_in", i), f"Mã tiêu chí '{code}' không có trong bảng.")
         elif code not in penalty_codes:
-            chk.fail(loc + ("no_deductions_in", i), f"Mã '{code}' không thuộc phần điểm trừ; chỉ ghi mã tiêu chí điểm trừ.")
+            chk.fail(loc + ("no_deductions_in", i),
+                     f"Mã '{code}' không thuộc phần điểm trừ; chỉ ghi mã tiêu chí điểm trừ.")
     smp = chk.get(top, loc, "section_min_pct", dict, required=False)
-    sec, pct = chk.get(smp, loc + ("section_min_pct",), "section", str), chk.number(smp, loc + ("section_min_pct",), "pct")
+    sec = chk.get(smp, loc + ("section_min_pct",), "section", str)
+    pct = chk.number(smp, loc + ("section_min_pct",), "pct")
     if pct is not None and pct > 100:
         chk.fail(loc + ("section_min_pct", "pct"), f"Tỷ lệ tối thiểu phải từ 0 đến 100, đang là {pct}.")
     base_codes = {s.code for s in sections or () if s.kind == "base"}

@@ -62,7 +62,17 @@ class SafeZip:
         if len(set(names)) != len(names):
             raise WorkbookError("F05", "tệp nén có hai mục trùng tên (dấu hiệu tệp bị làm giả)")
         self.infos = {i.filename: i for i in infos}
+        self._check_declared_sizes()
         self._check_kind()
+
+    def _check_declared_sizes(self) -> None:
+        """Reject up front a member whose declared size or ratio is a bomb, even one the reader never opens."""
+        for info in self.infos.values():
+            if info.file_size > self.limits.max_member_bytes:
+                raise WorkbookError("F05", f"phần '{info.filename}' giải nén ra {info.file_size // (1024 * 1024)} MiB, "
+                                           f"vượt {self.limits.max_member_bytes // (1024 * 1024)} MiB")
+            if info.file_size > RATIO_GRACE_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise WorkbookError("F05", f"phần '{info.filename}' có tỷ lệ nén vượt 1:{MAX_RATIO} (bom nén)")
 
     def _check_kind(self) -> None:
         if "mimetype" in self.infos and self.read("mimetype", 256).startswith(ODS_MIME):

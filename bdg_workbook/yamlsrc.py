@@ -56,7 +56,8 @@ def load_located(path: Path) -> LocatedYaml:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise TemplateError([Problem(str(path), path.name, f"Không tìm thấy tệp '{path}'. Kiểm tra lại đường dẫn.")]) from exc
+        raise TemplateError([Problem(str(path), path.name,
+                                     f"Không tìm thấy tệp '{path}'. Kiểm tra lại đường dẫn.")]) from exc
     except UnicodeDecodeError as exc:
         raise TemplateError([Problem(str(path), path.name, "Tệp không ở mã UTF-8. Mở bằng trình soạn thảo và lưu lại "
                                      "với mã hóa UTF-8.")]) from exc
@@ -92,6 +93,7 @@ def _convert(node: yaml.Node, loc: Location, lines: dict[Location, int],
             if key in out:
                 duplicates.append((loc + (key,), key_node.start_mark.line + 1))
             out[key] = _convert(value_node, loc + (key,), lines, duplicates)
+            lines[loc + (key,)] = key_node.start_mark.line + 1  # a block value starts below its key: point at the key
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, loc + (i,), lines, duplicates) for i, item in enumerate(node.value)]
@@ -147,7 +149,7 @@ class Checker:
         return None
 
     def get(self, data: Any, loc: Location, key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
-        """``data[key]`` if present and of ``kind``; missing or wrong type is a problem. None if ``data`` is no mapping."""
+        """``data[key]`` if present and of ``kind`` (missing or wrong type: a problem); None if ``data`` is no mapping."""
         if not isinstance(data, dict):
             return None
         if key not in data or data[key] is None:

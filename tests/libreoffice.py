@@ -19,8 +19,10 @@ TIMEOUT_SECONDS = 600
 _PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>{mode}</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>{mode}</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+ <prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>{mode}</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+ <prop oor:name="ODFRecalcMode" oor:op="fuse"><value>{mode}</value></prop></item>
 </oor:items>
 """
 
@@ -68,7 +70,8 @@ def convert(paths: list[Path], out_dir: Path, target: str = "xlsx", recalc: bool
             missing = [p for p in batch if not (out_dir / f"{p.stem}.{extension}").is_file()]
             if done.returncode != 0 or missing:
                 raise RuntimeError(f"soffice dừng (mã {done.returncode}); thiếu {len(missing)} tệp kết quả, "
-                                   f"ví dụ {missing[:3]}.\nstdout: {done.stdout[-2000:]}\nstderr: {done.stderr[-2000:]}")
+                                   f"ví dụ {missing[:3]}.\nstdout: {done.stdout[-2000:]}\n"
+                                   f"stderr: {done.stderr[-2000:]}")
             result.update({p: out_dir / f"{p.stem}.{extension}" for p in batch})
     return result
 

@@ -1,4 +1,4 @@
-"""`inbox.collect_inputs`: .xlsx files and the .xlsx attachments of saved emails, extracted safely into a work folder."""
+"""`inbox.collect_inputs`: .xlsx files, and .xlsx attachments of saved emails extracted safely to a work folder."""
 
 from __future__ import annotations
 

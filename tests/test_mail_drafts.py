@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -16,7 +17,7 @@ from bdg_workbook.mail import (
     DRAFTED, NO_ADDRESS, NO_WORKBOOK, XLSX_SUBTYPE, MailError, Workbook, build_message, load_email_template,
     write_drafts,
 )
-from bdg_workbook.model import Setup, SmtpConfig
+from bdg_workbook.model import TEMPLATES_DIR, Setup, SmtpConfig
 
 SENDER = "vhxh.nhonhung@example.org"
 
@@ -72,7 +73,7 @@ def test_department_without_address_is_reported_not_skipped(drafts):
     assert without, "the default list keeps departments without an address"
     for code in without:
         assert status[code].status == NO_ADDRESS
-        assert "chưa có địa chỉ email" in status[code].message and code in status[code].message
+        assert "Chưa có địa chỉ email" in status[code].message and code in status[code].message
         assert status[code].path.is_file()
     assert {c for c, o in status.items() if o.status == DRAFTED} == {d.code for d in setup.departments if d.email}
     assert not report.ok
@@ -133,3 +134,20 @@ def test_cli_writes_drafts_and_reports(runner, generated_workbooks, tmp_path):
 
     missing = runner.invoke(main, ["mail", "--workbooks", str(tmp_path / "trong"), "--out", str(out), "--only", "DTN"])
     assert missing.exit_code == 1 and "bdg-workbook generate" in missing.output
+
+
+def test_email_template_beside_the_config_wins_and_json_output(runner, generated_workbooks, tmp_path):
+    folder = tmp_path / "mau"
+    folder.mkdir()
+    (folder / "config.yaml").write_bytes((TEMPLATES_DIR / "config.yaml").read_bytes())
+    (folder / "email.yaml").write_text('subject: "Gửi ${ma_don_vi}: hạn ${han_nop}"\nbody: "Kính gửi ${nguoi_nhan}."\n',
+                                       encoding="utf-8")
+    out = tmp_path / "mail"
+    result = runner.invoke(main, ["mail", "--config", str(folder / "config.yaml"), "--workbooks",
+                                  str(generated_workbooks), "--out", str(out), "--only", "HLHPN", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["ok"] is True and [o["status"] for o in data["outcomes"]] == [DRAFTED]
+    msg = parse_file(out / "TDCD_2024_HLHPN.eml")
+    assert msg["Subject"] == "Gửi HLHPN: hạn 20/09/2024"
+    assert msg.get_body(("plain",)).get_content().replace("\r\n", "\n") == "Kính gửi Chủ tịch Hội LHPN phường.\n"

@@ -160,7 +160,8 @@ def test_every_department_with_an_address_receives_its_own_workbook(mail_setup, 
     assert server.auth.attempts == 1  # one connection for the whole run
 
 
-def test_rerun_sends_nothing_new_but_a_regenerated_workbook_goes_again(mail_setup, server, generated_workbooks, tmp_path):
+def test_rerun_sends_nothing_new_but_a_regenerated_workbook_goes_again(mail_setup, server, generated_workbooks,
+                                                                     tmp_path):
     workbooks = tmp_path / "wb"
     workbooks.mkdir()
     only = ("HLHPN", "DTN", "MTTQ")
@@ -295,11 +296,21 @@ def load_setup_default() -> Setup:
 
 def test_smtp_block_of_config_is_validated_with_locations(tmp_path):
     config = write_config(tmp_path, {"host": "smtp.phuong.vn", "port": 70000, "security": "tls",
-                                     "from": "không-phải-địa-chỉ", "password_env": "BDG PASSWORD"})
+                                     "from": "không-phải-địa-chỉ", "password_env": "BDG PASSWORD",
+                                     "password": "bí-mật"})
     with pytest.raises(TemplateError) as caught:
         load_config(config)
     where = {p.location.split(" ")[-1] for p in caught.value.problems}
-    assert where == {"(smtp.port)", "(smtp.security)", "(smtp.from)", "(smtp.password_env)"}
+    assert where == {"(smtp.port)", "(smtp.security)", "(smtp.from)", "(smtp.password_env)", "(smtp.password)"}
     ok = load_config(write_config(tmp_path, {"host": "smtp.phuong.vn", "port": 465, "security": "ssl"}))
     assert ok.smtp == SmtpConfig(host="smtp.phuong.vn", port=465, security="ssl")
     assert load_config(TEMPLATES_DIR / "config.yaml").smtp.password_env == "BDG_SMTP_PASSWORD"
+
+
+@pytest.mark.parametrize(("security", "expected"), [("ssl", "bắt tay bảo mật"), ("starttls", "không hỗ trợ STARTTLS")])
+def test_wrong_security_for_the_server_is_a_setup_error(mail_setup, server, generated_workbooks, tmp_path,
+                                                        security, expected):
+    setup = with_server(mail_setup, server.port, security=security, user="")
+    with pytest.raises(MailError, match=expected):
+        send(setup, tmp_path / "mail", generated_workbooks)
+    assert server.handler.messages == []

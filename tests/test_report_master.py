@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -280,6 +281,23 @@ def test_print_setup(book):
     assert summary.page_margins.left == pytest.approx(1.18)
     fonts = {c.font.name for row in summary.iter_rows() for c in row if c.value is not None}
     assert fonts == {"Times New Roman"}
+
+
+def _closing_row(ws) -> int:
+    return next(c.row for c in ws["A"] if isinstance(c.value, str) and c.value.startswith("Trên đây là báo cáo"))
+
+
+def test_signature_block_is_never_split_across_pages(book, setup, tmp_path):
+    summary = book[SHEET_SUMMARY]
+    assert not summary.row_breaks.brk                        # 15 departments: one page, no break
+    units = tuple(dataclasses.replace(setup.departments[i % len(setup.departments)], code=f"D{i:02d}",
+                                      short_name=f"Đơn vị số {i}") for i in range(20))
+    path = tmp_path / "m20.xlsx"
+    report.write_master(make_result(dataclasses.replace(setup, departments=units)), path)
+    ws = openpyxl.load_workbook(path)[SHEET_SUMMARY]
+    # 20 departments: the closing line and signer would straddle pages 1-2 (checked in a PDF render), so a
+    # page starts two table rows above the closing line (last table row, blank row, closing line)
+    assert [b.id for b in ws.row_breaks.brk] == [_closing_row(ws) - 4]
 
 
 def test_meta_sheet_keys_and_data_sheet(book, result, setup):

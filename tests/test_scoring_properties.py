@@ -113,7 +113,7 @@ def test_not_applicable_keeps_full_base(na):
 
 
 @PROPS
-@given(st.decimals(min_value=-10**6, max_value=10**6, places=4, allow_nan=False, allow_infinity=False))
+@given(st.integers(-10**9, 10**9).map(lambda n: D(n).scaleb(-3)))   # three places: one value in ten is a tie
 def test_excel_round_matches_half_away_from_zero(value):
     sign = -1 if value < 0 else 1
     scaled = abs(value) * 100

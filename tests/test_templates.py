@@ -14,8 +14,8 @@ from typing import Any, Callable
 import pytest
 
 from bdg_workbook.cli import main
-from bdg_workbook.model import TEMPLATES_DIR
-from template_mutation import FILE_NAMES, line_of, problem_lines, write_setup
+from bdg_workbook.model import TEMPLATES_DIR, load_criteria
+from template_mutation import FILE_NAMES, dump, line_of, problem_lines, shipped, write_setup
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,15 @@ CASES = {
     "criterion_not_a_mapping": Case("criteria", lambda d: d["sections"][1]["criteria"].append("II.11 Tiêu chí mới"),
                                     (("sections[1].criteria[10]", ("code: II.10", "II.11 Tiêu chí mới")),),
                                     "mapping"),
+    "allow_na_in_part_i": Case("criteria", setter(lambda d: crit(d, 0, 0), "allow_na", True),
+                               (("sections[0].criteria[0].allow_na", ("code: I.1", "allow_na:")),), "Không áp dụng"),
+    "scale_names_other_sections": Case("criteria", setter(lambda d: d["scale"], "base_sections", ["I", "II"]),
+                                       (("scale.base_sections", ("scale:", "base_sections:")),), "III"),
+    "top_band_pct_over_100": Case("criteria",
+                                  setter(lambda d: d["rating_bands"]["top_band_conditions"]["section_min_pct"],
+                                         "pct", 180),
+                                  (("rating_bands.top_band_conditions.section_min_pct.pct",
+                                    ("top_band_conditions:", "section_min_pct:", "pct:")),), "0 đến 100"),
     "dept_code_lower_case": Case("departments", setter(lambda d: d["units"][0], "code", "mttq"),
                                  (("units[0].code", ("code: mttq",)),), "in hoa ASCII"),
     "dept_code_not_ascii": Case("departments", setter(lambda d: d["units"][1], "code", "HỘIPN"),
@@ -233,3 +242,13 @@ def test_check_writes_nothing(runner, tmp_path):
         assert result.exit_code == 2
         assert list(Path(cwd).iterdir()) == []
     assert sorted(p.name for p in (tmp_path / "in").iterdir()) == sorted(FILE_NAMES.values())
+
+
+def test_allow_na_can_be_switched_off_per_item(tmp_path):
+    data = shipped("criteria")
+    crit(data, 1, 4)["allow_na"] = False     # II.5
+    dump(data, tmp_path / "c.yaml")
+    table = load_criteria(tmp_path / "c.yaml")
+    assert not table.criterion("II.5").allow_na
+    assert table.criterion("II.6").allow_na
+    assert load_criteria().criterion("II.5").allow_na
