@@ -458,7 +458,8 @@ def demo_command(criteria_path: Path | None, departments_path: Path | None, conf
     setup = load_setup_or_exit(criteria_path, departments_path, config_path)
     click.echo(f"1. Tạo {len(setup.departments)} biểu mẫu vào {out_dir / str(setup.config.year)} …")
     run = _demo.run_demo(setup, out_dir, seed=seed, jobs=jobs)
-    click.echo(f"   xong trong {run.timings['generate']:.2f} giây.")
+    click.echo(f"   xong trong {run.timings['generate']:.2f} giây; ký số bằng khóa chạy thử {run.key_id} "
+               f"({out_dir / 'keys'}).")
     returned = len(list(run.inbox.glob("*.xlsx")))
     click.echo(f"2. Điền số liệu mẫu như các đơn vị và lưu {returned} tệp gửi về vào {run.inbox} "
                f"(đơn vị {_demo.NOT_RETURNING} không gửi). Cố ý sai quy định ở:")

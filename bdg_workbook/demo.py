@@ -15,6 +15,7 @@ from .fill import Answers, BonusClaim, EvidenceRow, ItemAnswer, fill_workbook, r
 from .generate import generate_workbooks
 from .model import Department, Setup
 from .result import CollectResult
+from .signing import KEY_DIR, KEY_FILE, KeyRing, ensure_key_pair, load_private_key, public_key_path
 
 #: department code -> (what the demo breaks, how)
 SCENARIOS: dict[str, str] = {
@@ -33,6 +34,7 @@ class DemoRun:
 
     forms: list[Path]
     inbox: Path
+    key_id: str
     result: CollectResult
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -70,8 +72,11 @@ def run_demo(setup: Setup, out_dir: Path, seed: int = 2024, jobs: int | None = N
              progress: Callable[[int, int], None] | None = None) -> DemoRun:
     """Generate every workbook, fill all but one as departments would, and collect them."""
     timings: dict[str, float] = {}
+    key_path = out_dir / KEY_DIR / KEY_FILE
+    ensure_key_pair(key_path)
+    key = load_private_key(key_path)
     started = time.perf_counter()
-    forms = generate_workbooks(setup, out_dir / str(setup.config.year))
+    forms = generate_workbooks(setup, out_dir / str(setup.config.year), signer=key.sign)
     timings["generate"] = time.perf_counter() - started
     inbox = out_dir / "inbox"
     inbox.mkdir(parents=True, exist_ok=True)
@@ -88,6 +93,6 @@ def run_demo(setup: Setup, out_dir: Path, seed: int = 2024, jobs: int | None = N
         fill_workbook(form, inbox / form.name, answers)
     timings["fill"] = time.perf_counter() - started
     started = time.perf_counter()
-    result = collect(inbox, setup, jobs=jobs, progress=progress)
+    result = collect(inbox, setup, jobs=jobs, progress=progress, keyring=KeyRing.load(public_key_path(key_path)))
     timings["collect"] = time.perf_counter() - started
-    return DemoRun(forms, inbox, result, timings)
+    return DemoRun(forms, inbox, key.key_id, result, timings)

@@ -11,11 +11,11 @@ from .gen_plan import Plan
 from .gen_styles import Styles, page_setup, protect, row_height
 from .gen_validation import (MAX_INFO_TEXT, add_validation, date_validation, list_validation, literal_list_fits,
                              text_validation)
-from .layout import (BONUS_FIRST_ROW, BONUS_HEADER_ROW, BONUS_INCOMPLETE, BONUS_ROWS, EVIDENCE_COLUMNS,
+from .layout import (BONUS_COMPLETE, BONUS_FIRST_ROW, BONUS_HEADER_ROW, BONUS_INCOMPLETE, BONUS_ROWS, EVIDENCE_COLUMNS,
                      EVIDENCE_FIRST_ROW, EVIDENCE_HEADER_ROW, EVIDENCE_INPUTS, EVIDENCE_ROWS, INFO_COL_LABEL,
                      INFO_COL_VALUE, INFO_ROWS, LAYOUT_VERSION, META_FIRST_ROW, META_KEYS, SHEET_BONUS,
                      SHEET_EVIDENCE, SHEET_INFO, SHEET_SCORE, absolute, col_index, col_letter)
-from .model import Department
+from .model import CriteriaTable, Department
 from .xlsx_guard import checked
 
 GENERATOR = "bdg-workbook"
@@ -127,53 +127,67 @@ def write_evidence_sheet(ws: Worksheet, st: Styles, plan: Plan, dept: Department
 
 def write_bonus_sheet(ws: Worksheet, st: Styles, plan: Plan, code_source: str | None) -> None:
     """Bonus justification: code, name, the five fields, document, computed completeness."""
-    lay, table = plan.lay, plan.setup.table
-    cols = lay.bonus_columns
+    cols = plan.lay.bonus_columns
     last = BONUS_FIRST_ROW + BONUS_ROWS - 1
-    no_col, end_col = "A", cols["complete"]
+    end_col = cols["complete"]
     widths = {"code": 10, "name": 26, "doc": 22, "complete": 12}
-    checked(ws.set_column(f"{no_col}:{no_col}", 5), "độ rộng cột")
+    checked(ws.set_column("A:A", 5), "độ rộng cột")
     for role, col in cols.items():
         checked(ws.set_column(f"{col}:{col}", widths.get(role, 22)), "độ rộng cột")
-    labels = [f.label.lower() for f in table.justification_fields]
-    _merge(ws, f"{no_col}1:{end_col}1", "THUYẾT MINH ĐIỂM THƯỞNG", st["sheet_title"])
-    _merge(ws, f"{no_col}2:{end_col}2",
-           f"Mỗi mục điểm thưởng chỉ được tính khi có thuyết minh đủ {len(labels)} yêu cầu: {'; '.join(labels)}; "
-           "và có minh chứng (số, ký hiệu văn bản).", st["sheet_hint"])
-    _merge(ws, f"{no_col}3:{end_col}3",
-           "Mỗi mô hình, cách làm, thành tích ghi một dòng (mục tính theo số lượng: mỗi đơn vị tính một dòng). "
-           f"Cột cuối tự hiện “Đủ” hoặc “{BONUS_INCOMPLETE}”.", st["sheet_hint"])
-    checked(ws.set_row(1, 33), "chiều cao dòng")
-    checked(ws.set_row(2, 33), "chiều cao dòng")
-    headers = {"code": "Mã tiêu chí", "name": "Tên mô hình, cách làm, thành tích",
-               "doc": "Minh chứng (số, ký hiệu văn bản)", "complete": "Đủ thuyết minh và minh chứng"}
-    headers.update({f.key: f.label for f in table.justification_fields})
+    _bonus_intro(ws, st, plan.setup.table, end_col)
+    headers = _bonus_headers(plan.setup.table)
     checked(ws.set_row(BONUS_HEADER_ROW - 1, 48), "chiều cao dòng")
-    _text(ws, f"{no_col}{BONUS_HEADER_ROW}", "TT", st["th"])
+    _text(ws, f"A{BONUS_HEADER_ROW}", "TT", st["th"])
     for role, col in cols.items():
         _text(ws, f"{col}{BONUS_HEADER_ROW}", headers[role], st["th"])
     for row in range(BONUS_FIRST_ROW, last + 1):
         checked(ws.set_row(row - 1, 48), "chiều cao dòng")
-        checked(ws.write_number(f"{no_col}{row}", row - BONUS_FIRST_ROW + 1, st["num"]), "số thứ tự")
-        for role in lay.bonus_inputs:
-            checked(ws.write_blank(f"{cols[role]}{row}", None, st["input" if role == "code" else "input_text"]),
-                    "ô nhập")
+        checked(ws.write_number(f"A{row}", row - BONUS_FIRST_ROW + 1, st["num"]), "số thứ tự")
+        for role in plan.lay.bonus_inputs:
+            fmt = st["input" if role == "code" else "input_text"]
+            checked(ws.write_blank(f"{cols[role]}{row}", None, fmt), "ô nhập")
         checked(ws.write_formula(f"{end_col}{row}", plan.bonus_formulas[row], st["formula_text"], ""),
                 "công thức đủ thuyết minh")
-    bonus_codes = [c.code for s in table.sections_of("bonus") for c in s.criteria]
-    for role in lay.bonus_inputs:
-        cells = f"{cols[role]}{BONUS_FIRST_ROW}:{cols[role]}{last}"
-        if role == "code":
-            options = list_validation("Mã tiêu chí thưởng", "Chọn mã mục điểm thưởng (phần "
-                                      f"{table.sections_of('bonus')[0].code}).", bonus_codes, code_source)
-        else:
-            options = text_validation(headers[role][:32], f"Ghi nội dung “{headers[role]}” của mục điểm thưởng.")
-        add_validation(ws, cells, options)
+    _bonus_validations(ws, plan, headers, code_source)
     checked(ws.conditional_format(f"{end_col}{BONUS_FIRST_ROW}:{end_col}{last}", {
         "type": "formula", "criteria": f'=${end_col}{BONUS_FIRST_ROW}="{BONUS_INCOMPLETE}"', "format": st["red"]}),
         "tô đỏ thuyết minh thiếu")
     page_setup(ws, (BONUS_HEADER_ROW, BONUS_HEADER_ROW))
     protect(ws)
+
+
+def _bonus_intro(ws: Worksheet, st: Styles, table: CriteriaTable, end_col: str) -> None:
+    labels = [f.label.lower() for f in table.justification_fields]
+    _merge(ws, f"A1:{end_col}1", "THUYẾT MINH ĐIỂM THƯỞNG", st["sheet_title"])
+    _merge(ws, f"A2:{end_col}2",
+           f"Mỗi mục điểm thưởng chỉ được tính khi có thuyết minh đủ {len(labels)} yêu cầu: {'; '.join(labels)}; "
+           "và có minh chứng (số, ký hiệu văn bản).", st["sheet_hint"])
+    _merge(ws, f"A3:{end_col}3",
+           "Mỗi mô hình, cách làm, thành tích ghi một dòng (mục tính theo số lượng: mỗi đơn vị tính một dòng). "
+           f"Cột cuối tự hiện “{BONUS_COMPLETE}” hoặc “{BONUS_INCOMPLETE}”.", st["sheet_hint"])
+    checked(ws.set_row(1, 33), "chiều cao dòng")
+    checked(ws.set_row(2, 33), "chiều cao dòng")
+
+
+def _bonus_headers(table: CriteriaTable) -> dict[str, str]:
+    headers = {"code": "Mã tiêu chí", "name": "Tên mô hình, cách làm, thành tích",
+               "doc": "Minh chứng (số, ký hiệu văn bản)", "complete": "Đủ thuyết minh và minh chứng"}
+    headers.update({f.key: f.label for f in table.justification_fields})
+    return headers
+
+
+def _bonus_validations(ws: Worksheet, plan: Plan, headers: dict[str, str], code_source: str | None) -> None:
+    table, cols = plan.setup.table, plan.lay.bonus_columns
+    bonus = table.sections_of("bonus")[0]
+    last = BONUS_FIRST_ROW + BONUS_ROWS - 1
+    for role in plan.lay.bonus_inputs:
+        cells = f"{cols[role]}{BONUS_FIRST_ROW}:{cols[role]}{last}"
+        if role == "code":
+            options = list_validation("Mã tiêu chí thưởng", f"Chọn mã mục điểm thưởng (phần {bonus.code}).",
+                                      [c.code for c in bonus.criteria], code_source)
+        else:
+            options = text_validation(headers[role], f"Ghi nội dung “{headers[role]}” của mục điểm thưởng.")
+        add_validation(ws, cells, options)
 
 
 def meta_values(plan: Plan, dept: Department, locked_digest: str) -> dict[str, str]:

@@ -51,7 +51,7 @@ def value_validation(crit: Criterion) -> dict[str, Any]:
             "Tỷ lệ không hợp lệ", "Tỷ lệ phải là số từ 0 đến 100.")}
     each = number_text(crit.points_each)
     return {"validate": "integer", "criteria": ">=", "value": 0, **_messages(
-        f"Tiêu chí {crit.code}: số {unit}"[:32],
+        f"Tiêu chí {crit.code}: số {unit}",
         f"Nhập số {unit} (số nguyên; 0 nếu không có). Mỗi {unit}: {each} điểm, tối đa {top} điểm. Kê trung thực.",
         "Số lần không hợp lệ", "Phải nhập số nguyên không âm (0, 1, 2, …).")}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 import os
 from collections import defaultdict
 from decimal import Decimal
@@ -137,5 +138,6 @@ def _text(cell: Cell) -> str:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    text = str(value)
-    return text[:-2] if text.endswith(".0") else text
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
+    return str(value)

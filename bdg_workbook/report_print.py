@@ -19,7 +19,6 @@ PORTRAIT_WIDTH_MM = 165    # A4 portrait minus NĐ 30 margins (30 + 15 mm)
 PORTRAIT_HEIGHT_PT = 718   # A4 portrait minus 2 × 20 mm margins (728 pt), less a little for the header
 MM_PER_UNIT = 2.38         # printed width of one column unit (Times New Roman 12, padding included; measured)
 DEFAULT_ROW_PT = 16.0      # height of a row left at the default
-PROSE_FILL = 1.07          # wide justified paragraphs fill their lines better than narrow cells
 NAME_WIDTH = 18.5          # summary: department column
 TEXT_WIDTH = 46            # appendix: criterion text column
 LABEL_LIMIT = 112          # appendix: criterion text cut to two lines
@@ -95,7 +94,7 @@ def write_summary(sheet: PrintSheet, st: Styles, result: CollectResult) -> Summa
         row += 2
     width = sum(c.width for c in cols)
     for para in summary_paragraphs(result):
-        lines = estimate_lines(para, width * PROSE_FILL, 13)
+        lines = estimate_lines(para, width, 13)
         merge_text(sheet, row, 0, row, last, para, st(size=13, align="justify", valign="top", text_wrap=True))
         sheet.set_row(row, row_height(lines, 13))
         row += 1
@@ -106,7 +105,7 @@ def write_summary(sheet: PrintSheet, st: Styles, result: CollectResult) -> Summa
     closing = (f"Trên đây là báo cáo kết quả chấm điểm {MOVEMENT} năm {cfg.year} của "
                f"{cfg.aggregator_name or cfg.ward}./.")
     merge_text(sheet, row, 0, row, last, closing, st(size=13, align="justify", valign="top", text_wrap=True))
-    sheet.set_row(row, row_height(estimate_lines(closing, width * PROSE_FILL, 13), 13))
+    sheet.set_row(row, row_height(estimate_lines(closing, width, 13), 13))
     end = _signature_block(sheet, st, result, row + 2, split, last)
     keep_together(sheet, row, end, width, carry_from=max(placement.first_row, placement.last_row - 1))
     sheet.print_area(0, 0, end, last)

@@ -174,6 +174,15 @@ def empty(_data: bytes) -> bytes:
     return b""
 
 
+def illegal_xml_character(data: bytes) -> bytes:
+    """A raw U+0001 inside the meta sheet's XML (not well-formed XML 1.0; Excel never writes it)."""
+    members = unpack(data)
+    target = locate(members, "meta_department_code")
+    xml = members[target.part].decode("utf-8")
+    members[target.part] = set_cell(xml, target.ref(), text_cell(target.ref(), "AB\x01C")).encode("utf-8")
+    return pack(members)
+
+
 # ---------------------------------------------------------------- zip structure
 
 
@@ -415,6 +424,7 @@ CASES: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     "khong_phai_zip": (not_a_zip, "F01"),
     "bi_cat_cut": (truncated, "F01"),
     "rong": (empty, "F01"),
+    "xml_co_ky_tu_cam": (illegal_xml_character, "F01"),
     "bom_nen_phan_doc": (bomb_in_read_part, "F05"),
     "bom_nen_phan_khong_doc": (bomb_in_unread_part, "F05"),
     "qua_nhieu_muc": (too_many_entries, "F05"),
@@ -428,3 +438,31 @@ CASES: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     "xoa_trang_meta": (meta_removed, "F02"),
 }
 """Rejected cases: file stem -> (builder, the finding code that rejects it)."""
+
+
+# ---------------------------------------------------------------- valid inputs to start from
+
+
+def signed_forms(setup, folder: Path, codes: list[str]) -> tuple[list[Path], Path]:
+    """Signed blank workbooks of ``codes`` in ``folder``/forms, and the ward's public key file."""
+    from bdg_workbook.generate import generate_workbooks
+    from bdg_workbook.signing import ensure_key_pair, load_private_key
+
+    pair = ensure_key_pair(folder / "keys" / "ward-signing.key")
+    key = load_private_key(pair.private_path)
+    return generate_workbooks(setup, folder / "forms", only=codes, signer=key.sign), pair.public_path
+
+
+def filled(setup, form: Path, dst: Path, seed: int, change: Callable | None = None) -> bytes:
+    """Fill ``form`` with realistic valid answers (``change(answers)`` may edit them); returns the bytes."""
+    import random
+
+    from bdg_workbook.fill import fill_workbook, random_valid_answers
+
+    code = form.stem.rsplit("_", 1)[-1]
+    dept = next(d for d in setup.departments if d.code == code)
+    answers = random_valid_answers(setup, dept, random.Random(seed))
+    if change is not None:
+        change(answers)
+    fill_workbook(form, dst, answers)
+    return dst.read_bytes()
