@@ -234,20 +234,17 @@ def default_master_path(setup: Setup) -> Path:
     return Path("output") / str(cfg.year) / f"TONGHOP_{cfg.year}_{_console.ascii_slug(cfg.place_name)}.xlsx"
 
 
-def write_collect_outputs(result, master: Path) -> list[Path]:
-    """Master workbook, JSON, CSV exports and the run manifest, each written atomically."""
+def write_collect_outputs(result, master: Path, key_path: Path | None = None) -> list[Path]:
+    """Master workbook (signed with the ward's key when there is one), JSON, CSV exports and the run manifest."""
     from . import report as _report
     master.parent.mkdir(parents=True, exist_ok=True)
-    _report.write_master(result, master)
-    written = [master]
-    json_path = master.with_suffix(".json")
-    _report.write_json(result, json_path)
-    written.append(json_path)
-    written += list(_report.write_csv_exports(result, master.parent / (master.stem + "_csv")) or [])
-    manifest = master.with_name(master.stem + ".manifest.json")
-    _report.write_manifest(result, manifest, written)
-    written.append(manifest)
-    return written
+    own = _signing.find_signing_key(key_path)
+    signer = None
+    if own is not None:
+        key = _signing.load_private_key(own)
+        signer = lambda meta: key.sign(meta, _signing.SIGNED_MASTER_KEYS)  # noqa: E731
+    return _report.write_outputs(result, master, json_path=master.with_suffix(".json"),
+                                 csv_folder=master.parent / (master.stem + "_csv"), signer=signer)
 
 
 def trusted_keys_or_exit(keys_path: Path | None) -> "_signing.KeyRing | None":
@@ -467,7 +464,7 @@ def demo_command(criteria_path: Path | None, departments_path: Path | None, conf
         click.echo(f"   - {code}: {what}")
     click.echo(f"3. Thu và chấm lại {returned} tệp trong {run.timings['collect']:.2f} giây:")
     master = out_dir / f"TONGHOP_{setup.config.year}_{_console.ascii_slug(setup.config.place_name)}.xlsx"
-    written = write_collect_outputs(run.result, master)
+    written = write_collect_outputs(run.result, master, out_dir / "keys" / _signing.KEY_FILE)
     click.echo(_console.summary_text(run.result))
     for line in _console.finding_lines(run.result.findings, limit=25):
         click.echo("  " + line)

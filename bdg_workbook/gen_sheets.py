@@ -191,7 +191,7 @@ def _bonus_validations(ws: Worksheet, plan: Plan, headers: dict[str, str], code_
 
 
 def meta_values(plan: Plan, dept: Department, locked_digest: str) -> dict[str, str]:
-    """Meta sheet values by key (all text); signing fills key_id and signature later."""
+    """Meta sheet values by key (all text); key_id and signature stay empty unless a signer fills them."""
     table, cfg = plan.setup.table, plan.setup.config
     return {
         "layout_version": LAYOUT_VERSION, "template_id": table.template_id, "template_version": table.version,

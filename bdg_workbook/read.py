@@ -79,7 +79,8 @@ def _targets(pkg: Package) -> dict[str, NameTarget]:
             and name not in COMPUTED_NAMES
         if not is_range and (target.first_row, target.first_col) != (target.last_row, target.last_col):
             continue
-        if len(target.cells()) > MAX_RANGE_CELLS:
+        size = (target.last_row - target.first_row + 1) * (target.last_col - target.first_col + 1)
+        if size > MAX_RANGE_CELLS:       # counted, not listed: A1:XFD1048576 would be 17 billion cells
             raise WorkbookError("F02", f"tên vùng '{name}' trỏ tới vùng quá lớn")
         out[name] = target
     return out

@@ -15,7 +15,7 @@ import io
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from xlsxwriter.workbook import Workbook
 
@@ -38,13 +38,20 @@ CSV_FILES = ("summary.csv", "findings.csv", "evidence.csv")
 # ---------------------------------------------------------------- master workbook
 
 
-def write_master(result: CollectResult, path: Path) -> None:
-    """Write the ward master workbook to ``path`` atomically."""
-    atomic_write_bytes(path, master_bytes(result))
+Signer = Callable[[Mapping[str, str]], tuple[str, str]]
 
 
-def master_bytes(result: CollectResult) -> bytes:
-    """The master workbook as xlsx bytes; the same result gives the same bytes."""
+def write_master(result: CollectResult, path: Path, signer: Signer | None = None) -> None:
+    """Write the ward master workbook to ``path`` atomically (signed when a ``signer`` is given)."""
+    atomic_write_bytes(path, master_bytes(result, signer))
+
+
+def master_bytes(result: CollectResult, signer: Signer | None = None) -> bytes:
+    """The master workbook as xlsx bytes; the same result gives the same bytes.
+
+    ``signer(meta) -> (key_id, signature)`` fills the two signature rows of the meta sheet, e.g.
+    ``lambda meta: key.sign(meta, signing.SIGNED_MASTER_KEYS)``; without it they stay empty.
+    """
     buffer = io.BytesIO()
     workbook = Workbook(buffer, {
         "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
@@ -66,7 +73,10 @@ def master_bytes(result: CollectResult) -> bytes:
     write_chart(workbook, sheets[SHEET_CHART], st, result, placement)
     rows = data_rows(result)
     write_data(workbook, sheets[SHEET_DATA], rows, SHEET_DATA)
-    write_meta(workbook, sheets[SHEET_META], master_meta(result, data_hash(rows)))
+    meta = master_meta(result, data_hash(rows))
+    if signer is not None:
+        meta["key_id"], meta["signature"] = signer(dict(meta))
+    write_meta(workbook, sheets[SHEET_META], meta)
     sheets[SHEET_SUMMARY].activate()
     workbook.close()
     return buffer.getvalue()
@@ -205,10 +215,11 @@ def manifest_path_for(master: Path) -> Path:
 
 
 def write_outputs(result: CollectResult, master: Path, json_path: Path | None = None,
-                  csv_folder: Path | None = None, manifest: Path | None = None) -> list[Path]:
+                  csv_folder: Path | None = None, manifest: Path | None = None,
+                  signer: Signer | None = None) -> list[Path]:
     """Master, optional JSON and CSV exports, then the manifest listing them all; returns every path written."""
     written = [Path(master)]
-    write_master(result, master)
+    write_master(result, master, signer)
     if json_path is not None:
         write_json(result, json_path)
         written.append(Path(json_path))

@@ -14,6 +14,7 @@ from .result import CollectResult, DepartmentResult
 from .scoring import ScoreCard
 
 MOVEMENT = "phong trào thi đua “Vì sự tiến bộ của phụ nữ và Bình đẳng giới”"
+SUBJECT_LINES = ("Kết quả chấm điểm phong trào thi đua “Vì sự tiến bộ của phụ nữ", "và Bình đẳng giới” năm {year}")
 RULE = "─" * 9
 PORTRAIT_WIDTH_MM = 165    # A4 portrait minus NĐ 30 margins (30 + 15 mm)
 PORTRAIT_HEIGHT_PT = 718   # A4 portrait minus 2 × 20 mm margins (728 pt), less a little for the header
@@ -77,22 +78,10 @@ def write_summary(sheet: PrintSheet, st: Styles, result: CollectResult) -> Summa
     last = len(cols) - 1
     for i, col in enumerate(cols):
         sheet.set_column(i, i, col.width)
+    width = sum(c.width for c in cols)
     split = 4  # left header block: columns 0..split-1; right block: split..last
     row = _national_header(sheet, st, result, split, last)
-    row += 1
-    merge_text(sheet, row, 0, row, last, "BÁO CÁO", st(bold=True, size=14, align="center"))
-    subject = f"Kết quả chấm điểm phong trào thi đua “Vì sự tiến bộ của phụ nữ\nvà Bình đẳng giới” năm {cfg.year}"
-    merge_text(sheet, row + 1, 0, row + 1, last, subject,
-               st(bold=True, size=14, align="center", valign="top", text_wrap=True))
-    sheet.set_row(row + 1, row_height(2, 14))
-    merge_text(sheet, row + 2, 0, row + 2, last, RULE, st(size=12, align="center", valign="top"))
-    sheet.set_row(row + 2, 12)
-    row += 4
-    if cfg.sends_to:
-        merge_text(sheet, row, 0, row, last, f"Kính gửi: {cfg.sends_to}.", st(size=14, align="center", text_wrap=True))
-        sheet.set_row(row, row_height(estimate_lines(f"Kính gửi: {cfg.sends_to}.", sum(c.width for c in cols), 14), 14))
-        row += 2
-    width = sum(c.width for c in cols)
+    row = _title_block(sheet, st, result, row + 1, last, width)
     for para in summary_paragraphs(result):
         lines = estimate_lines(para, width, 13)
         merge_text(sheet, row, 0, row, last, para, st(size=13, align="justify", valign="top", text_wrap=True))
@@ -114,11 +103,31 @@ def write_summary(sheet: PrintSheet, st: Styles, result: CollectResult) -> Summa
     return placement
 
 
+def _title_block(sheet: PrintSheet, st: Styles, result: CollectResult, row: int, last: int, width: float) -> int:
+    """"BÁO CÁO", the subject on two lines, a short rule and "Kính gửi"; returns the next free row."""
+    cfg = result.setup.config
+    merge_text(sheet, row, 0, row, last, "BÁO CÁO", st(bold=True, size=14, align="center"))
+    subject = "\n".join(SUBJECT_LINES).format(year=cfg.year)
+    merge_text(sheet, row + 1, 0, row + 1, last, subject,
+               st(bold=True, size=14, align="center", valign="top", text_wrap=True))
+    sheet.set_row(row + 1, row_height(len(SUBJECT_LINES), 14))
+    merge_text(sheet, row + 2, 0, row + 2, last, RULE, st(size=12, align="center", valign="top"))
+    sheet.set_row(row + 2, 12)
+    row += 4
+    if cfg.sends_to:
+        text = f"Kính gửi: {cfg.sends_to}."
+        merge_text(sheet, row, 0, row, last, text, st(size=14, align="center", text_wrap=True))
+        sheet.set_row(row, row_height(estimate_lines(text, width, 14), 14))
+        row += 2
+    return row
+
+
 def keep_together(sheet: PrintSheet, first: int, last: int, width_units: float, carry_from: int) -> None:
     """If rows ``first``..``last`` (closing line, signature) would split, start a page at ``carry_from``.
 
     ``carry_from`` is a row before ``first`` (the last table rows), so the new page does not begin with a
-    lone repeated header.
+    lone repeated header. The page height is estimated from the row heights and the fit-to-width scale
+    (repeated header rows on later pages are not counted), measured against LibreOffice's PDF output.
     """
     width_mm = width_units * MM_PER_UNIT
     scale = min(1.0, PORTRAIT_WIDTH_MM / width_mm)

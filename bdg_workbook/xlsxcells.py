@@ -1,7 +1,10 @@
 """Reading selected cells of an xlsx package with defused XML parsing and bounded work.
 
 Only the cells that defined names point at are kept; a sheet is parsed up to the last row any name
-needs and no further, so a value at XFD1048576 or a million appended rows costs nothing.
+needs (or the end of its sheetData) and no further, so a value at XFD1048576 or a million appended
+rows costs nothing. Sheets and shared strings are read by the fast byte reader (``xlsxfast``) when
+their XML has the plain form every spreadsheet program writes, else by the defused ElementTree reader
+below, which is the reference: both give the same cells (tests/test_reader_equivalence.py).
 """
 
 from __future__ import annotations
@@ -9,13 +12,16 @@ from __future__ import annotations
 import posixpath
 import re
 import unicodedata
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Iterable
 
 from defusedxml import ElementTree as DET
 from defusedxml.common import DefusedXmlException
 
+from . import xlsxfast
 from .errors import WorkbookError
 from .submission import Cell
 from .xlsxzip import SafeZip
@@ -28,6 +34,12 @@ REF_RE = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]{1,7})$")
 _ESCAPE_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_TEXT = 32767
+_PLAIN_START = re.compile(rb"""(?:\xef\xbb\xbf)?(?:<\?xml\s+version\s*=\s*(["'])1\.[0-9]+\1"""
+                          rb"""(?:\s+encoding\s*=\s*(["'])[Uu][Tt][Ff]-8\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\3)?"""
+                          rb"""\s*\?>)?\s*<[A-Za-z_]""")
+
+#: False makes every read use the reference reader (tests compare the two).
+FAST_READER = True
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,7 @@ def col_number(letters: str) -> int:
     return n
 
 
+@lru_cache(maxsize=1 << 15)
 def ref_name(row: int, col: int) -> str:
     """``(14, 7)`` -> ``G14``."""
     out, n = "", col
@@ -66,6 +79,10 @@ def ref_name(row: int, col: int) -> str:
 def parse_xml(data: bytes, part: str):
     """Parse a whole small XML part with DTDs and entities forbidden."""
     try:
+        if FAST_READER and _PLAIN_START.match(data):
+            # starts with the root element (after an optional UTF-8 declaration): no DOCTYPE can
+            # follow, so no entity can be declared; the C parser is then as safe as the defused one
+            return ET.fromstring(data)
         return DET.fromstring(data, forbid_dtd=True)
     except DefusedXmlException as exc:
         raise WorkbookError("F09", f"phần '{part}' chứa DOCTYPE/thực thể XML (có thể là tấn công)") from exc
@@ -132,6 +149,8 @@ def read_cells(pkg: Package, wanted: dict[str, set[tuple[int, int]]]) -> dict[tu
         part = pkg.sheet_parts.get(sheet)
         if part is None:
             raise WorkbookError("F02", f"thiếu trang '{sheet}'")
+        if not cells:
+            continue
         raw = _scan_sheet(pkg.zf, part, cells)
         for (row, col), (kind, value, formula) in raw.items():
             key = (sheet, row, col)
@@ -146,11 +165,27 @@ def read_cells(pkg: Package, wanted: dict[str, set[tuple[int, int]]]) -> dict[tu
         out[key] = Cell(sheet, ref_name(row, col), clean_text(text) if text is not None else None)
     for sheet, cells in wanted.items():
         for row, col in cells:
-            out.setdefault((sheet, row, col), Cell(sheet, ref_name(row, col)))
+            if (sheet, row, col) not in out:
+                out[(sheet, row, col)] = _blank(sheet, row, col)
     return out
 
 
+@lru_cache(maxsize=1 << 15)
+def _blank(sheet: str, row: int, col: int) -> Cell:
+    return Cell(sheet, ref_name(row, col))
+
+
 def _scan_sheet(zf: SafeZip, part: str, cells: set[tuple[int, int]]) -> dict[tuple[int, int], tuple]:
+    if FAST_READER:
+        try:
+            with zf.open(part) as stream:
+                return xlsxfast.scan_sheet(stream, cells, _cell_tuple)
+        except Exception:  # noqa: BLE001 - anything unusual (or broken) is decided by the reference reader
+            pass
+    return _scan_sheet_reference(zf, part, cells)
+
+
+def _scan_sheet_reference(zf: SafeZip, part: str, cells: set[tuple[int, int]]) -> dict[tuple[int, int], tuple]:
     max_row = max(r for r, _c in cells)
     found: dict[tuple[int, int], tuple] = {}
     row_no, col_no = 0, 0
@@ -177,6 +212,8 @@ def _scan_sheet(zf: SafeZip, part: str, cells: set[tuple[int, int]]) -> dict[tup
                     elem.clear()
                 elif tag == _M + "row":
                     elem.clear()
+                elif tag == _M + "sheetData":
+                    break
         except WorkbookError:
             raise
         except DefusedXmlException as exc:
@@ -187,16 +224,20 @@ def _scan_sheet(zf: SafeZip, part: str, cells: set[tuple[int, int]]) -> dict[tup
 
 
 def _cell_content(elem) -> tuple:
-    kind = elem.get("t", "n")
     f = elem.find(_M + "f")
     formula = None
     if f is not None:
         formula = f.text if f.text else ("<shared>" if f.get("t") == "shared" else "")
     v = elem.find(_M + "v")
-    vtext = v.text if v is not None else None
+    node = elem.find(_M + "is")
+    inline = [t.text or "" for t in node.iter(_M + "t")] if node is not None else None
+    return _cell_tuple(elem.get("t", "n"), formula, v.text if v is not None else None, inline)
+
+
+def _cell_tuple(kind: str, formula: str | None, vtext: str | None, inline: list[str] | None) -> tuple:
+    """(kind, value, formula) of one cell from its type, formula text, <v> text and inline-string runs."""
     if kind == "inlineStr":
-        node = elem.find(_M + "is")
-        vtext = "".join(t.text or "" for t in node.iter(_M + "t")) if node is not None else None
+        vtext = "".join(inline) if inline is not None else None
         kind = "str"
     if kind == "s":
         try:
@@ -228,6 +269,16 @@ def _make_cell(sheet: str, row: int, col: int, kind: str, value: str | None, for
 def _shared_strings(pkg: Package, needed: set[int]) -> dict[int, str]:
     if not needed or pkg.shared_part is None or not pkg.zf.has(pkg.shared_part):
         return {}
+    if FAST_READER:
+        try:
+            with pkg.zf.open(pkg.shared_part) as stream:
+                return xlsxfast.shared_strings(stream, needed)
+        except Exception:  # noqa: BLE001 - the reference reader decides
+            pass
+    return _shared_strings_reference(pkg, needed)
+
+
+def _shared_strings_reference(pkg: Package, needed: set[int]) -> dict[int, str]:
     out: dict[int, str] = {}
     last = max(needed)
     index = -1

@@ -8,6 +8,7 @@ is bounded in time; a worker that crashes, hangs or runs out of memory becomes a
 from __future__ import annotations
 
 import datetime as dt
+import faulthandler
 import hashlib
 import json
 import os
@@ -146,7 +147,6 @@ def test_bad_file_is_rejected_with_its_code_and_a_message_naming_it(run, stem):
     assert [f["code"] for f in found] == [expected], found
     assert found[0]["severity"] == "error" and entry["errors"] == 1
     assert "Tệp" in found[0]["message"] and found[0]["fix"]
-    assert f"{stem}.xlsx" in next(line for line in run.output.splitlines() if f"{stem}.xlsx" in line) or True
 
 
 @pytest.mark.libreoffice
@@ -286,6 +286,7 @@ def test_no_external_link_or_dde_is_carried_into_outputs(run):
 
 def _misbehave(name: str) -> None:
     if name == "chet.xlsx":
+        faulthandler.disable()                       # (pytest's handler would print the C stack)
         os.abort()                                   # like calamine's SIGABRT on XFD1048576
     if name == "treo.xlsx":
         time.sleep(600)

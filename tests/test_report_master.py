@@ -322,11 +322,35 @@ def test_meta_sheet_keys_and_data_sheet(book, result, setup):
     assert values["data_hash"] == report.data_hash([list(r) for r in data])
 
 
+def test_signer_fills_the_signature_rows(result, tmp_path):
+    seen = []
+
+    def signer(meta):
+        seen.append(meta)
+        return "ab" * 8, "c2lnbmF0dXJl"
+    path = tmp_path / "signed.xlsx"
+    report.write_master(result, path, signer=signer)
+    values = {r[0]: r[1] for r in _rows(openpyxl.load_workbook(path)[SHEET_META])}
+    assert (values["key_id"], values["signature"]) == ("ab" * 8, "c2lnbmF0dXJl")
+    assert seen[0]["data_hash"] == values["data_hash"] and seen[0]["kind"] == "ward_master"
+
+
 def test_chart_refers_to_summary_totals(master):
     import zipfile
     with zipfile.ZipFile(master) as zf:
         chart = zf.read("xl/charts/chart1.xml").decode()
     assert "<c:barChart>" in chart and f"'{SHEET_SUMMARY}'!$I$" in chart and f"'{SHEET_SUMMARY}'!$B$" in chart
+
+
+def test_nobody_returned_still_gives_a_complete_master(setup, tmp_path):
+    empty = CollectResult(setup, "inbox", "2024-09-25T08:30:00", [], list(setup.departments), [], [])
+    path = tmp_path / "empty.xlsx"
+    report.write_master(empty, path)
+    book = openpyxl.load_workbook(path)
+    rows = [r for r in _rows(book[SHEET_SUMMARY]) if r[1] in {d.short_name for d in setup.departments}]
+    assert len(rows) == len(setup.departments) and {r[2] for r in rows} == {"Chưa nộp"}
+    assert _rows(book[SHEET_FINDINGS])[FIRST_DATA_ROW][0] == "(Không có)"
+    assert len(_rows(book[SHEET_MISSING])) == FIRST_DATA_ROW + len(setup.departments)
 
 
 def test_master_is_deterministic(result, master, tmp_path):
