@@ -9,14 +9,16 @@ from decimal import Decimal
 from .formulas import all_formulas, bonus_complete_formula
 from .gen_styles import row_height
 from .layout import BONUS_FIRST_ROW, BONUS_ROWS, SCORE_COLUMNS, Layout, col_index
-from .locked import blank_score, formula_values, number_text
-from .model import METHOD_LABELS, Criterion, Setup
+from .locked import blank_score, expected_locked_content, formula_values, number_text
+from .model import METHOD_LABELS, Criterion, Department, Setup
 from .scoring import ScoreCard
 
 DEFAULT_MOVEMENT = "Vì sự tiến bộ của phụ nữ và Bình đẳng giới"
 
 # scoring sheet column widths (characters of the Normal font), A..K; about 252 mm printed
 SCORE_WIDTHS = dict(zip(SCORE_COLUMNS, (7, 46, 7, 9, 13, 8, 9, 10, 8, 10, 9)))
+_NO_DEPARTMENT = Department(code="", name="", short_name="", header_left=(), header_right="", signer=(),
+                            has_seal=False)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Plan:
     row_heights: dict[int, float]
     bonus_formulas: dict[int, str]
     movement: str
+    locked_content: dict[str, str]      # expected_locked_content less the department's code and name
 
     @property
     def year(self) -> int:
@@ -52,7 +55,7 @@ def build_plan(setup: Setup) -> Plan:
         heights[lay.section_rows[sec.code]] = row_height([(sec.title, SCORE_WIDTHS["B"])])
     bonus = {r: bonus_complete_formula(lay, r) for r in range(BONUS_FIRST_ROW, BONUS_FIRST_ROW + BONUS_ROWS)}
     return Plan(setup, lay, all_formulas(lay), formula_values(lay, card), card, heights, bonus,
-                movement_name(setup.table.title))
+                movement_name(setup.table.title), expected_locked_content(setup, _NO_DEPARTMENT))
 
 
 def movement_name(title: str) -> str:

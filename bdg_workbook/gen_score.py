@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from xlsxwriter.worksheet import Worksheet
 
-from .errors import BdgError
+from .gen_dept import PREPARER, SIGN_NOTE, DeptForm, signature_style
 from .gen_plan import SCORE_WIDTHS, Plan, excel_number, unit_text
 from .gen_styles import Styles, page_setup, protect, row_height
 from .gen_validation import add_validation, na_validation, target_validation, value_validation
 from .layout import (BONUS_COMPLETE, COL_CODE, COL_EVIDENCE, COL_MAX, COL_METHOD, COL_NA, COL_PCT, COL_POINTS,
                      COL_TARGET, COL_TEXT, COL_UNIT, COL_VALUE, SCORE_COLUMNS, SCORE_HEADER_ROW, TOTALS)
 from .locked import number_text
-from .model import METHOD_LABELS, Criterion, Department, Section
+from .model import METHOD_LABELS, Criterion, Section
 from .xlsx_guard import checked
 
 HEADERS = {
@@ -24,22 +24,21 @@ FIRST, LAST = SCORE_COLUMNS[0], SCORE_COLUMNS[-1]
 QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 TIEU_NGU = "Độc lập - Tự do - Hạnh phúc"
 DOAN = "ĐOÀN TNCS HỒ CHÍ MINH"
-PREPARER = "NGƯỜI LẬP BIỂU"
-MAX_HEADER_LINES = 5
+LEFT_BLOCK = (PREPARER, SIGN_NOTE)          # the preparer's signature block
 
 
-def write_score_sheet(ws: Worksheet, st: Styles, plan: Plan, dept: Department) -> None:
+def write_score_sheet(ws: Worksheet, st: Styles, plan: Plan, form: DeptForm) -> None:
     """Fill the scoring sheet of one department."""
     for col, width in SCORE_WIDTHS.items():
         checked(ws.set_column(f"{col}:{col}", width), f"độ rộng cột {col}")
-    _header_block(ws, st, plan, dept)
+    _header_block(ws, st, plan, form)
     _table_header(ws, st)
     for sec in plan.setup.table.sections:
         _section_row(ws, st, plan, sec)
         for crit in sec.criteria:
             _criterion_row(ws, st, plan, crit)
     _totals(ws, st, plan)
-    last = _signatures(ws, st, plan, dept)
+    last = _signatures(ws, st, plan, form)
     _flags(ws, st, plan)
     page_setup(ws, (SCORE_HEADER_ROW, SCORE_HEADER_ROW + 1), f"{FIRST}1:{LAST}{last}")
     protect(ws)
@@ -49,28 +48,19 @@ def _merge(ws: Worksheet, cols: tuple[str, str], row: int, text: str, fmt) -> No
     checked(ws.merge_range(f"{cols[0]}{row}:{cols[1]}{row}", text, fmt), f"gộp ô dòng {row}")
 
 
-def _is_decoration(line: str) -> bool:
-    return bool(line.strip()) and set(line.strip()) <= set("*-_=~ ")
-
-
-def _header_block(ws: Worksheet, st: Styles, plan: Plan, dept: Department) -> None:
-    cfg, lines = plan.setup.config, list(dept.header_left)
-    if len(lines) > MAX_HEADER_LINES:
-        raise BdgError(f"Đơn vị {dept.code}: 'header_left' có {len(lines)} dòng; tối đa {MAX_HEADER_LINES} dòng "
-                       "(sửa departments.yaml).")
-    decorated = bool(lines) and _is_decoration(lines[-1])
-    issuer = len(lines) - (2 if decorated else 1)
-    for i, text in enumerate(lines):
-        _merge(ws, LEFT, i + 1, text, st["hdr_bold" if i == issuer else "hdr_plain"])
-    if lines and not decorated:
-        rule = "\u00a0" * max(12, int(len(lines[issuer]) * 1.6))
-        _merge(ws, LEFT, len(lines) + 1, rule, st["rule"])
-    if dept.header_right == "doan":
+def _header_block(ws: Worksheet, st: Styles, plan: Plan, form: DeptForm) -> None:
+    cfg, shape = plan.setup.config, form.shape
+    lines = len(shape.header_styles)
+    for i, style in enumerate(shape.header_styles):
+        _merge(ws, LEFT, i + 1, form.texts[f"header_{i}"], st[style])
+    if shape.rule:
+        _merge(ws, LEFT, lines + 1, form.texts["rule"], st["rule"])
+    if shape.header_right == "doan":
         _merge(ws, RIGHT, 1, DOAN, st["tieu_ngu"])
     else:
         _merge(ws, RIGHT, 1, QUOC_HIEU, st["quoc_hieu"])
         _merge(ws, RIGHT, 2, TIEU_NGU, st["tieu_ngu"])
-    date_row = max(3, len(lines) + 1)
+    date_row = max(3, lines + 1)
     _merge(ws, RIGHT, date_row, f"{cfg.place_name}, ngày …… tháng …… năm {cfg.year}", st["place_date"])
     title = date_row + 2
     _merge(ws, (FIRST, LAST), title, "BẢNG TỰ CHẤM ĐIỂM", st["doc_title"])
@@ -80,7 +70,7 @@ def _header_block(ws: Worksheet, st: Styles, plan: Plan, dept: Department) -> No
     plan_ref_height = row_height([(plan_ref, sum(SCORE_WIDTHS.values()) * 0.95)])
     checked(ws.set_row(title + 2 - 1, plan_ref_height), "chiều cao dòng")
     if title + 3 < SCORE_HEADER_ROW:
-        _merge(ws, (FIRST, LAST), title + 3, f"Đơn vị: {dept.name} (mã đơn vị: {dept.code})", st["unit_line"])
+        _merge(ws, (FIRST, LAST), title + 3, form.texts["unit_line"], st["unit_line"])
 
 
 def _table_header(ws: Worksheet, st: Styles) -> None:
@@ -151,16 +141,16 @@ def _totals(ws: Worksheet, st: Styles, plan: Plan) -> None:
         checked(ws.write_blank(f"{COL_EVIDENCE}{r}", None, st["box"]), "ô trống")
 
 
-def _signatures(ws: Worksheet, st: Styles, plan: Plan, dept: Department) -> int:
+def _signatures(ws: Worksheet, st: Styles, plan: Plan, form: DeptForm) -> int:
     """Signature block below the totals; returns its last row (for the print area)."""
     first = plan.lay.last_row + 2
-    note = "(Ký, ghi rõ họ tên, đóng dấu)" if dept.has_seal else "(Ký, ghi rõ họ tên)"
-    right = list(dept.signer) + [note]
-    self_signed = bool(dept.signer) and dept.signer[0].strip().upper() == PREPARER
-    left = [] if self_signed else [PREPARER, "(Ký, ghi rõ họ tên)"]
+    shape = form.shape
+    right = [(form.texts[f"signer_{i}"], style) for i, style in enumerate(shape.signer_styles)]
+    right.append((shape.note, signature_style(shape.note)))
+    left = [(line, signature_style(line)) for line in LEFT_BLOCK] if shape.left_block else []
     for block, cols in ((left, LEFT), (right, RIGHT)):
-        for i, line in enumerate(block):
-            _merge(ws, cols, first + i, line, st["sig_note" if line.startswith("(") else "sig_title"])
+        for i, (line, style) in enumerate(block):
+            _merge(ws, cols, first + i, line, st[style])
     return first + max(len(left), len(right)) + 4
 
 

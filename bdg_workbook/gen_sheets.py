@@ -6,19 +6,18 @@ import datetime as dt
 
 from xlsxwriter.worksheet import Worksheet
 
-from . import __version__
+from .gen_dept import DeptForm
 from .gen_plan import Plan
 from .gen_styles import Styles, page_setup, protect, row_height
 from .gen_validation import (MAX_INFO_TEXT, add_validation, date_validation, list_validation, literal_list_fits,
                              text_validation)
 from .layout import (BONUS_COMPLETE, BONUS_FIRST_ROW, BONUS_HEADER_ROW, BONUS_INCOMPLETE, BONUS_ROWS, EVIDENCE_COLUMNS,
                      EVIDENCE_FIRST_ROW, EVIDENCE_HEADER_ROW, EVIDENCE_INPUTS, EVIDENCE_ROWS, INFO_COL_LABEL,
-                     INFO_COL_VALUE, INFO_ROWS, LAYOUT_VERSION, META_FIRST_ROW, META_KEYS, SHEET_BONUS,
+                     INFO_COL_VALUE, INFO_ROWS, META_FIRST_ROW, META_KEYS, SHEET_BONUS,
                      SHEET_EVIDENCE, SHEET_INFO, SHEET_SCORE, absolute, col_index, col_letter)
-from .model import CriteriaTable, Department
+from .model import CriteriaTable
 from .xlsx_guard import checked
 
-GENERATOR = "bdg-workbook"
 META_LIST_COLUMN = "D"   # drop-down lists too long for a literal list go here on the hidden meta sheet
 
 EVIDENCE_WIDTHS = {"no": 5, "code": 10, "title": 38, "doc": 28, "date": 12, "issuer": 24, "file": 22, "note": 18}
@@ -54,7 +53,7 @@ def fmt_date(day: dt.date) -> str:
     return f"{day:%d/%m/%Y}"
 
 
-def write_info_sheet(ws: Worksheet, st: Styles, plan: Plan, dept: Department) -> None:
+def write_info_sheet(ws: Worksheet, st: Styles, plan: Plan, form: DeptForm) -> None:
     """Unit info: label in column A, value in column B; code and name locked, the rest inputs."""
     checked(ws.set_column(f"{INFO_COL_LABEL}:{INFO_COL_LABEL}", 34), "độ rộng cột")
     checked(ws.set_column(f"{INFO_COL_VALUE}:{INFO_COL_VALUE}", 60), "độ rộng cột")
@@ -62,7 +61,7 @@ def write_info_sheet(ws: Worksheet, st: Styles, plan: Plan, dept: Department) ->
     _merge(ws, f"{INFO_COL_LABEL}2:{INFO_COL_VALUE}2",
            "Ghi đủ các ô màu vàng. Không sửa mã đơn vị và tên đơn vị.", st["sheet_hint"])
     year = plan.year
-    locked = {"dept_code": dept.code, "dept_name": dept.name}
+    locked = {"dept_code": form.texts["code"], "dept_name": form.texts["name"]}
     for key, (row, label, is_input) in INFO_ROWS.items():
         label_cell, value_cell = f"{INFO_COL_LABEL}{row}", f"{INFO_COL_VALUE}{row}"
         _text(ws, label_cell, label, st["label"])
@@ -81,13 +80,13 @@ def write_info_sheet(ws: Worksheet, st: Styles, plan: Plan, dept: Department) ->
     protect(ws)
 
 
-def write_evidence_sheet(ws: Worksheet, st: Styles, plan: Plan, dept: Department, code_source: str | None) -> None:
+def write_evidence_sheet(ws: Worksheet, st: Styles, plan: Plan, form: DeptForm, code_source: str | None) -> None:
     """Evidence register: one row per document; TT locked, the other columns inputs."""
     last = EVIDENCE_FIRST_ROW + EVIDENCE_ROWS - 1
     first_col, last_col = EVIDENCE_COLUMNS["no"][0], max(c for c, _h in EVIDENCE_COLUMNS.values())
     for role, (col, _header) in EVIDENCE_COLUMNS.items():
         checked(ws.set_column(f"{col}:{col}", EVIDENCE_WIDTHS[role]), "độ rộng cột")
-    _merge(ws, f"{first_col}1:{last_col}1", f"DANH MỤC MINH CHỨNG — {dept.name.upper()}", st["sheet_title"])
+    _merge(ws, f"{first_col}1:{last_col}1", form.texts["evidence_title"], st["sheet_title"])
     _merge(ws, f"{first_col}2:{last_col}2",
            "Mỗi dòng một văn bản hoặc tệp minh chứng; ghi mã tiêu chí mà minh chứng chứng minh. Tiêu chí có điểm "
            "phải có ít nhất một dòng ở đây.", st["sheet_hint"])
@@ -190,18 +189,6 @@ def _bonus_validations(ws: Worksheet, plan: Plan, headers: dict[str, str], code_
         add_validation(ws, cells, options)
 
 
-def meta_values(plan: Plan, dept: Department, locked_digest: str) -> dict[str, str]:
-    """Meta sheet values by key (all text); key_id and signature stay empty unless a signer fills them."""
-    table, cfg = plan.setup.table, plan.setup.config
-    return {
-        "layout_version": LAYOUT_VERSION, "template_id": table.template_id, "template_version": table.version,
-        "template_hash": table.content_hash, "year": str(cfg.year), "ward": cfg.ward,
-        "department_code": dept.code, "department_name": dept.name, "issued_at": cfg.issue_date.isoformat(),
-        "generator": GENERATOR, "generator_version": __version__, "locked_hash": locked_digest,
-        "key_id": "", "signature": "",
-    }
-
-
 def write_meta_sheet(ws: Worksheet, st: Styles, values: dict[str, str], lists: dict[str, list[str]]) -> None:
     """Hidden meta sheet: keys in column A, values in column B; long drop-down lists in column D onwards."""
     for i, key in enumerate(META_KEYS):
@@ -229,7 +216,7 @@ def list_sources(plan: Plan, meta_sheet: str) -> tuple[dict[str, list[str]], dic
     return long_lists, sources
 
 
-def write_guide_sheet(ws: Worksheet, st: Styles, plan: Plan, dept: Department) -> None:
+def write_guide_sheet(ws: Worksheet, st: Styles, plan: Plan, form: DeptForm) -> None:
     """Short Vietnamese instructions, deadline, and the disclaimer for a reconstructed criteria table."""
     checked(ws.set_column("A:A", 4), "độ rộng cột")
     checked(ws.set_column("B:B", 120), "độ rộng cột")
@@ -237,7 +224,7 @@ def write_guide_sheet(ws: Worksheet, st: Styles, plan: Plan, dept: Department) -
     title = f"HƯỚNG DẪN TỰ CHẤM ĐIỂM THI ĐUA “{plan.movement.upper()}” NĂM {cfg.year}"
     _merge(ws, "A1:B1", title, st["guide_title"])
     checked(ws.set_row(0, 40), "chiều cao dòng")
-    _merge(ws, "A2:B2", f"Đơn vị: {dept.name} (mã đơn vị: {dept.code})", st["guide_head"])
+    _merge(ws, "A2:B2", form.texts["unit_line"], st["guide_head"])
     row = 4
     for number, text in guide_lines(plan):
         _text(ws, f"A{row}", number, st["guide_head"])

@@ -8,24 +8,28 @@ import io
 import os
 import uuid
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Sequence
 
 from xlsxwriter.workbook import Workbook
 
 from .errors import BdgError
+from .gen_dept import DeptForm, DeptShape, Signer, dept_form, dept_locked_hash
+from .gen_fast import Template
 from .gen_plan import Plan, build_plan
 from .gen_score import write_score_sheet
-from .gen_sheets import (list_sources, meta_values, write_bonus_sheet, write_evidence_sheet, write_guide_sheet,
-                         write_info_sheet, write_meta_sheet)
+from .gen_sheets import (list_sources, write_bonus_sheet, write_evidence_sheet, write_guide_sheet, write_info_sheet,
+                         write_meta_sheet)
 from .gen_styles import FONT, Styles
 from .layout import (SHEET_BONUS, SHEET_EVIDENCE, SHEET_GUIDE, SHEET_INFO, SHEET_META, SHEET_SCORE, absolute)
 from .locked import expected_locked_content, locked_hash
 from .model import Department, Setup
 from .xlsx_guard import PrintWorksheet, checked, guard
 
-__all__ = ["build_workbook", "generate_workbooks", "expected_locked_content", "workbook_filename"]
+__all__ = ["Signer", "WorkbookFactory", "build_workbook", "build_workbook_plain", "expected_locked_content",
+           "generate_workbooks", "workbook_factory", "workbook_filename"]
 
-Signer = Callable[[Mapping[str, str]], tuple[str, str]]   # meta -> (key_id, signature), e.g. SigningKey.sign
+FACTORY_CACHE = 4   # setups whose templates build_workbook keeps (a season's run uses one)
+_FACTORIES: dict[int, tuple[Setup, "WorkbookFactory"]] = {}
 
 WORKBOOK_OPTIONS = {
     "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
@@ -39,34 +43,88 @@ def workbook_filename(setup: Setup, dept: Department) -> str:
 
 
 def build_workbook(setup: Setup, dept: Department, signer: Signer | None = None) -> bytes:
-    """One department's workbook, in memory (meta signed by ``signer`` if given, else key_id/signature empty)."""
-    return _build(build_plan(setup), dept, signer)
+    """One department's workbook, in memory (meta signed by ``signer`` if given, else key_id/signature empty).
+
+    Fast path: the setup's ``WorkbookFactory`` (kept for the last few setups) derives it from a template
+    of the department's shape; the bytes equal ``build_workbook_plain``'s.
+    """
+    return workbook_factory(setup).build(dept, signer)
 
 
-def _build(plan: Plan, dept: Department, signer: Signer | None = None) -> bytes:
+def build_workbook_plain(setup: Setup, dept: Department, signer: Signer | None = None) -> bytes:
+    """The same workbook built in one go with xlsxwriter, nothing reused (reference and benchmark baseline)."""
+    plan = build_plan(setup)
+    digest = locked_hash(expected_locked_content(setup, dept))
+    return _build(plan, dept_form(plan, dept, digest, signer))
+
+
+class WorkbookFactory:
+    """Department workbooks of one setup: one xlsxwriter build per department shape, texts filled in per department."""
+
+    def __init__(self, setup: Setup) -> None:
+        self.plan = build_plan(setup)
+        self.templates: dict[DeptShape, Template | None] = {}
+        self.counts = {"fast": 0, "plain": 0}
+
+    def build(self, dept: Department, signer: Signer | None = None) -> bytes:
+        """The department's workbook, byte-identical to ``build_workbook_plain``."""
+        form = dept_form(self.plan, dept, dept_locked_hash(self.plan, dept), signer)
+        template = self.template(form)
+        data = template.derive(form) if template is not None else None
+        self.counts["fast" if data is not None else "plain"] += 1
+        return data if data is not None else _build(self.plan, form)
+
+    def template(self, form: DeptForm) -> Template | None:
+        """The template of ``form``'s shape, built on first use (None when that shape is built plainly)."""
+        if form.shape not in self.templates:
+            marked = form.placeholder()
+            try:
+                data, strings = _write(self.plan, marked)
+            except BdgError:
+                self.templates[form.shape] = None   # the plain build will raise with the department's own text
+            else:
+                self.templates[form.shape] = Template.cut(data, strings, marked)
+        return self.templates[form.shape]
+
+
+def workbook_factory(setup: Setup) -> WorkbookFactory:
+    """The factory of ``setup`` (the same object), kept for the last ``FACTORY_CACHE`` setups."""
+    entry = _FACTORIES.get(id(setup))
+    if entry is not None and entry[0] is setup:   # the entry holds the setup, so its id is not reused
+        return entry[1]
+    factory = WorkbookFactory(setup)
+    while len(_FACTORIES) >= FACTORY_CACHE:
+        _FACTORIES.pop(next(iter(_FACTORIES)))
+    _FACTORIES[id(setup)] = (setup, factory)
+    return factory
+
+
+def _build(plan: Plan, form: DeptForm) -> bytes:
+    return _write(plan, form)[0]
+
+
+def _write(plan: Plan, form: DeptForm) -> tuple[bytes, list[str]]:
+    """The workbook of ``form`` and its shared strings in index order."""
     buffer = io.BytesIO()
-    with guard(f"biểu mẫu {dept.code}"):
+    with guard(f"biểu mẫu {form.texts['code']}"):
         wb = Workbook(buffer, copy.deepcopy(WORKBOOK_OPTIONS))   # xlsxwriter mutates the options it is given
         issued = dt.datetime.combine(plan.setup.config.issue_date, dt.time(8, 0))
-        wb.set_properties({"title": f"Bảng tự chấm điểm {plan.year} - {dept.name}", "author": "bdg-workbook",
+        wb.set_properties({"title": form.texts["doc_title"], "author": "bdg-workbook",
                            "company": plan.setup.config.aggregator_name, "created": issued})
         st = Styles(wb)
         sheets = {name: wb.add_worksheet(name, worksheet_class=PrintWorksheet)
                   for name in (SHEET_GUIDE, SHEET_INFO, SHEET_SCORE, SHEET_EVIDENCE, SHEET_BONUS, SHEET_META)}
         long_lists, sources = list_sources(plan, SHEET_META)
-        write_guide_sheet(sheets[SHEET_GUIDE], st, plan, dept)
-        write_info_sheet(sheets[SHEET_INFO], st, plan, dept)
-        write_score_sheet(sheets[SHEET_SCORE], st, plan, dept)
-        write_evidence_sheet(sheets[SHEET_EVIDENCE], st, plan, dept, sources["evidence"])
+        write_guide_sheet(sheets[SHEET_GUIDE], st, plan, form)
+        write_info_sheet(sheets[SHEET_INFO], st, plan, form)
+        write_score_sheet(sheets[SHEET_SCORE], st, plan, form)
+        write_evidence_sheet(sheets[SHEET_EVIDENCE], st, plan, form, sources["evidence"])
         write_bonus_sheet(sheets[SHEET_BONUS], st, plan, sources["bonus"])
-        meta = meta_values(plan, dept, locked_hash(expected_locked_content(plan.setup, dept)))
-        if signer is not None:
-            meta["key_id"], meta["signature"] = signer(dict(meta))
-        write_meta_sheet(sheets[SHEET_META], st, meta, long_lists)
+        write_meta_sheet(sheets[SHEET_META], st, dict(form.meta), long_lists)
         for name, (sheet, cell) in plan.lay.names.items():
             checked(wb.define_name(name, "=" + absolute(sheet, cell)), f"tên {name}")
         wb.close()
-    return buffer.getvalue()
+    return buffer.getvalue(), list(wb.str_table.string_array)
 
 
 def generate_workbooks(setup: Setup, out_dir: Path, only: Sequence[str] | None = None,
@@ -75,11 +133,11 @@ def generate_workbooks(setup: Setup, out_dir: Path, only: Sequence[str] | None =
     depts = _select(setup, only)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    plan = build_plan(setup)
+    factory = workbook_factory(setup)
     written = []
     for dept in depts:
         path = out_dir / workbook_filename(setup, dept)
-        write_atomic(path, _build(plan, dept, signer))
+        write_atomic(path, factory.build(dept, signer))
         written.append(path)
     return written
 

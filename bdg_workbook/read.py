@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from decimal import Decimal
 import os
 from collections import defaultdict
 from decimal import Decimal
@@ -41,13 +40,10 @@ def read_bytes(data: bytes, path: str, display_name: str, mtime: float = 0.0, li
     if SHEET_META not in pkg.sheet_parts:
         raise WorkbookError("F02", f"không có trang '{SHEET_META}' (không phải biểu mẫu do phường phát hành, "
                                    "hoặc trang này đã bị xóa)")
-    targets = _targets(pkg)
+    targets, wanted = _layout(pkg)
     missing_meta = [k for k in ("layout_version", "template_id", "department_code", "year") if f"meta_{k}" not in targets]
     if missing_meta:
         raise WorkbookError("F02", f"trang '{SHEET_META}' thiếu thông tin {', '.join(missing_meta)}")
-    wanted: dict[str, set[tuple[int, int]]] = defaultdict(set)
-    for target in targets.values():
-        wanted[target.sheet].update(target.cells())
     cells = {key: _within_excel_range(cell) for key, cell in read_cells(pkg, wanted).items()}
 
     def single(name: str) -> Cell:
@@ -67,6 +63,18 @@ def read_bytes(data: bytes, path: str, display_name: str, mtime: float = 0.0, li
     sub.evidence = _evidence(targets, cells)
     sub.bonus = _bonus(targets, cells)
     return sub
+
+
+def _layout(pkg: Package) -> tuple[dict[str, NameTarget], dict[str, set[tuple[int, int]]]]:
+    """Names to read and the cells they cover by sheet; computed once per workbook structure (``pkg.memo``)."""
+    known = pkg.memo.get("layout")
+    if known is None:
+        targets = _targets(pkg)
+        wanted: dict[str, set[tuple[int, int]]] = defaultdict(set)
+        for target in targets.values():
+            wanted[target.sheet].update(target.cells())
+        known = pkg.memo["layout"] = (targets, dict(wanted))
+    return known
 
 
 def _targets(pkg: Package) -> dict[str, NameTarget]:

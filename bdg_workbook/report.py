@@ -20,15 +20,16 @@ from typing import Any, Callable, Iterable, Mapping
 from xlsxwriter.workbook import Workbook
 
 from . import __version__
-from .master_layout import (FILE_STATUS_VI, MASTER_KIND, MASTER_LAYOUT_VERSION, SHEET_APPENDIX, SHEET_BONUS, SHEET_CHART,
-                            SHEET_DATA, SHEET_EVIDENCE, SHEET_FILES, SHEET_FINDINGS, SHEET_META, SHEET_MISSING,
-                            SHEET_SUMMARY)
+from .master_layout import (FILE_STATUS_VI, MASTER_KIND, MASTER_LAYOUT_VERSION, MASTER_SHEETS, SHEET_APPENDIX,
+                            SHEET_AUDIT, SHEET_BONUS, SHEET_CHART, SHEET_DATA, SHEET_EVIDENCE, SHEET_FILES,
+                            SHEET_FINDINGS, SHEET_META, SHEET_MISSING, SHEET_REVIEW, SHEET_SUMMARY)
 from .report_print import write_appendix, write_summary
 from .report_sheets import write_chart, write_data, write_meta, write_table
 from .report_style import FONT, PrintSheet, Styles
 from .report_tables import (NUMBER, Table, bonus_table, data_hash, data_rows, evidence_table, files_table,
                             findings_table, missing_table, summary_rows, summary_table)
 from .result import CollectResult
+from .review_sheets import ReviewEntry, audit_hash, write_audit_sheet, write_review_sheet
 from .safe_text import atomic_write_bytes, atomic_write_text, clean_text, csv_safe
 
 GENERATOR = "bdg-workbook"
@@ -53,6 +54,31 @@ def master_bytes(result: CollectResult, signer: Signer | None = None) -> bytes:
     ``lambda meta: key.sign(meta, signing.SIGNED_MASTER_KEYS)``; without it they stay empty.
     """
     buffer = io.BytesIO()
+    workbook = new_workbook(buffer, result)
+    st = Styles(workbook)
+    sheets = {name: workbook.add_worksheet(name, worksheet_class=PrintSheet) for name in MASTER_SHEETS}
+    placement = write_summary(sheets[SHEET_SUMMARY], st, result)
+    write_appendix(sheets[SHEET_APPENDIX], st, result)
+    entries = [ReviewEntry(item.result.department, item.result.self_card, item.result.card, item.result.card,
+                           item.result.rank) for item in summary_rows(result) if item.result is not None]
+    write_review_sheet(workbook, sheets[SHEET_REVIEW], st, result.setup.table, entries, result.setup.config.year, 1)
+    write_audit_sheet(workbook, sheets[SHEET_AUDIT], st, [], result.setup.config.year)
+    _write_tables(sheets, st, result)
+    write_chart(workbook, sheets[SHEET_CHART], st, result, placement)
+    rows = data_rows(result)
+    write_data(workbook, sheets[SHEET_DATA], rows, SHEET_DATA)
+    meta = master_meta(result, data_hash(rows))
+    meta["audit_hash"] = audit_hash([])
+    if signer is not None:
+        meta["key_id"], meta["signature"] = signer(dict(meta))
+    write_meta(workbook, sheets[SHEET_META], meta)
+    sheets[SHEET_SUMMARY].activate()
+    workbook.close()
+    return buffer.getvalue()
+
+
+def new_workbook(buffer: io.BytesIO, result: CollectResult) -> Workbook:
+    """An in-memory master workbook: text never turned into formulas or links, Times New Roman, fixed dates."""
     workbook = Workbook(buffer, {
         "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
         "strings_to_numbers": False, "default_format_properties": {"font_name": FONT, "font_size": 12},
@@ -63,23 +89,7 @@ def master_bytes(result: CollectResult, signer: Signer | None = None) -> bytes:
         "subject": "Phong trào thi đua “Vì sự tiến bộ của phụ nữ và Bình đẳng giới”",
         "author": GENERATOR, "company": cfg.aggregator_name, "created": created_at(result),
     })
-    st = Styles(workbook)
-    sheets = {name: workbook.add_worksheet(name, worksheet_class=PrintSheet) for name in (
-        SHEET_SUMMARY, SHEET_APPENDIX, SHEET_FINDINGS, SHEET_EVIDENCE, SHEET_BONUS, SHEET_MISSING,
-        SHEET_FILES, SHEET_CHART, SHEET_DATA, SHEET_META)}
-    placement = write_summary(sheets[SHEET_SUMMARY], st, result)
-    write_appendix(sheets[SHEET_APPENDIX], st, result)
-    _write_tables(sheets, st, result)
-    write_chart(workbook, sheets[SHEET_CHART], st, result, placement)
-    rows = data_rows(result)
-    write_data(workbook, sheets[SHEET_DATA], rows, SHEET_DATA)
-    meta = master_meta(result, data_hash(rows))
-    if signer is not None:
-        meta["key_id"], meta["signature"] = signer(dict(meta))
-    write_meta(workbook, sheets[SHEET_META], meta)
-    sheets[SHEET_SUMMARY].activate()
-    workbook.close()
-    return buffer.getvalue()
+    return workbook
 
 
 def _write_tables(sheets: dict[str, PrintSheet], st: Styles, result: CollectResult) -> None:
@@ -129,8 +139,8 @@ def master_meta(result: CollectResult, digest: str) -> dict[str, str]:
         "ward": cfg.ward, "district": cfg.district, "province": cfg.province,
         "generated_at": result.generated_at, "generator": GENERATOR, "generator_version": __version__,
         "departments": str(len(listed)), "collected": str(len(result.departments)),
-        "missing": str(sum(1 for r in listed if r.result is None)), "data_hash": digest,
-        "key_id": "", "signature": "",
+        "missing": str(sum(1 for r in listed if r.result is None)), "review_round": "0", "previous_file": "",
+        "previous_sha256": "", "audit_hash": "", "data_hash": digest, "key_id": "", "signature": "",
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Callable, Sequence
 
 from .master_layout import NOT_RETURNED_VI
 from .model import CriteriaTable, Section
@@ -71,8 +72,12 @@ class SummaryPlacement:
     total_col: int
 
 
-def write_summary(sheet: PrintSheet, st: Styles, result: CollectResult) -> SummaryPlacement:
-    """The ward's report: NĐ 30 header, title, summary paragraph, table per department, recipients, signer."""
+def write_summary(sheet: PrintSheet, st: Styles, result: CollectResult,
+                  paragraphs: Sequence[str] | None = None) -> SummaryPlacement:
+    """The ward's report: NĐ 30 header, title, summary paragraph, table per department, recipients, signer.
+
+    ``paragraphs`` replaces the default text above the table (``summary_paragraphs``), e.g. after a review.
+    """
     cfg, table = result.setup.config, result.setup.table
     cols = summary_columns(table)
     last = len(cols) - 1
@@ -82,7 +87,7 @@ def write_summary(sheet: PrintSheet, st: Styles, result: CollectResult) -> Summa
     split = 4  # left header block: columns 0..split-1; right block: split..last
     row = _national_header(sheet, st, result, split, last)
     row = _title_block(sheet, st, result, row + 1, last, width)
-    for para in summary_paragraphs(result):
+    for para in (summary_paragraphs(result) if paragraphs is None else paragraphs):
         lines = estimate_lines(para, width, 13)
         merge_text(sheet, row, 0, row, last, para, st(size=13, align="justify", valign="top", text_wrap=True))
         sheet.set_row(row, row_height(lines, 13))
@@ -147,7 +152,16 @@ def _row_points(sheet: PrintSheet, row: int) -> float:
 def _national_header(sheet: PrintSheet, st: Styles, result: CollectResult, split: int, last: int) -> int:
     """Issuer lines left, Quốc hiệu/Tiêu ngữ right, rule, number and place/date; returns the next free row."""
     cfg = result.setup.config
-    lines = list(cfg.aggregator_header) or [cfg.ward.upper()]
+    return national_header(sheet, st, list(cfg.aggregator_header) or [cfg.ward.upper()],
+                           f"Số: …/{cfg.report_symbol}", f"{cfg.place_name}, ngày … tháng … năm {cfg.year}",
+                           split, last)
+
+
+def national_header(sheet: PrintSheet, st: Styles, lines: Sequence[str], number: str, place_date: str,
+                    split: int, last: int) -> int:
+    """NĐ 30/2020 header: issuer lines (last one bold) left, Quốc hiệu/Tiêu ngữ right, rules, number and
+    place/date (italic); returns the next free row."""
+    lines = list(lines)
     for i, text in enumerate(lines):
         merge_text(sheet, i, 0, i, split - 1, text,
                    st(size=12, bold=i == len(lines) - 1, align="center", valign="vcenter"))
@@ -159,10 +173,8 @@ def _national_header(sheet: PrintSheet, st: Styles, result: CollectResult, split
     merge_text(sheet, rule_row, 0, rule_row, split - 1, RULE, st(size=12, align="center", valign="top"))
     sheet.set_row(rule_row, 12)
     number_row = rule_row + 1
-    merge_text(sheet, number_row, 0, number_row, split - 1, f"Số: …/{cfg.report_symbol}",
-               st(size=13, align="center", valign="vcenter"))
-    merge_text(sheet, number_row, split, number_row, last,
-               f"{cfg.place_name}, ngày … tháng … năm {cfg.year}",
+    merge_text(sheet, number_row, 0, number_row, split - 1, number, st(size=13, align="center", valign="vcenter"))
+    merge_text(sheet, number_row, split, number_row, last, place_date,
                st(size=13, italic=True, align="center", valign="vcenter"))
     for r in range(number_row + 1):
         if r != rule_row:
@@ -236,14 +248,20 @@ def _summary_cells(sheet: PrintSheet, st: Styles, cols: list[SummaryColumn], row
 def _signature_block(sheet: PrintSheet, st: Styles, result: CollectResult, row: int, split: int, last: int) -> int:
     """"Nơi nhận:" bottom left, signer titles, signing space and name right; returns the last row used."""
     cfg = result.setup.config
+    return signature_block(sheet, st, cfg.recipients, cfg.signer_lines, cfg.signer_name, row, split, last)
+
+
+def signature_block(sheet: PrintSheet, st: Styles, recipients: Sequence[str], signer_lines: Sequence[str],
+                    signer_name: str, row: int, split: int, last: int) -> int:
+    """"Nơi nhận:" and its list bottom left, signer titles, signing space and name right; returns the last row."""
     put_text(sheet, row, 0, "Nơi nhận:", st(size=12, bold=True, italic=True))
-    for i, text in enumerate(cfg.recipients, 1):
+    for i, text in enumerate(recipients, 1):
         put_text(sheet, row + i, 0, "- " + text, st(size=11))
-    for i, text in enumerate(cfg.signer_lines):
+    for i, text in enumerate(signer_lines):
         merge_text(sheet, row + i, split + 1, row + i, last, text, st(size=13, bold=True, align="center"))
-    name_row = row + len(cfg.signer_lines) + 5
-    merge_text(sheet, name_row, split + 1, name_row, last, cfg.signer_name, st(size=13, bold=True, align="center"))
-    return max(name_row, row + len(cfg.recipients))
+    name_row = row + len(signer_lines) + 5
+    merge_text(sheet, name_row, split + 1, name_row, last, signer_name, st(size=13, bold=True, align="center"))
+    return max(name_row, row + len(recipients))
 
 
 # ---------------------------------------------------------------- appendix
@@ -257,8 +275,16 @@ def short_label(text: str, limit: int = 110) -> str:
     return cut + " …"
 
 
-def write_appendix(sheet: PrintSheet, st: Styles, result: CollectResult) -> None:
-    """Criterion × department matrix of counted points (block A) and self-assessed points (block B)."""
+CardOf = Callable[[DepartmentResult], ScoreCard]
+DEFAULT_BLOCKS: tuple[tuple[str, CardOf], ...] = (
+    ("A. ĐIỂM ĐƯỢC TÍNH SAU KIỂM TRA", lambda r: r.card),
+    ("B. ĐIỂM ĐƠN VỊ TỰ CHẤM (THEO CÔNG THỨC TRONG TỆP ĐƠN VỊ GỬI)", lambda r: r.self_card),
+)
+
+
+def write_appendix(sheet: PrintSheet, st: Styles, result: CollectResult,
+                   blocks: Sequence[tuple[str, CardOf]] = DEFAULT_BLOCKS) -> None:
+    """Criterion × department matrices, one per block (default: counted points, then self-assessed points)."""
     cfg, table = result.setup.config, result.setup.table
     items = summary_rows(result)
     last = 2 + len(items)
@@ -271,7 +297,7 @@ def write_appendix(sheet: PrintSheet, st: Styles, result: CollectResult) -> None
     merge_text(sheet, 2, 0, 2, last,
                f"(Kèm theo Báo cáo số …/{cfg.report_symbol} ngày … tháng … năm {cfg.year} của "
                f"{cfg.aggregator_name or cfg.ward})", st(size=13, italic=True, align="center"))
-    merge_text(sheet, 4, 0, 4, last, "A. ĐIỂM ĐƯỢC TÍNH SAU KIỂM TRA", st(size=12, bold=True))
+    merge_text(sheet, 4, 0, 4, last, blocks[0][0], st(size=12, bold=True))
     header = 5
     th = st(size=10, bold=True, align="center", valign="vcenter", text_wrap=True, border=1)
     for i, text in enumerate(("Mã", "Nội dung tiêu chí", "Điểm tối đa")):
@@ -280,11 +306,13 @@ def write_appendix(sheet: PrintSheet, st: Styles, result: CollectResult) -> None
     for i, item in enumerate(items):
         put_text(sheet, header, 3 + i, item.department.code, rotated)
     sheet.set_row(header, 62)
-    row = _matrix(sheet, st, table, items, header + 1, counted=True)
-    sheet.set_h_pagebreaks([row + 1])
-    merge_text(sheet, row + 1, 0, row + 1, last, "B. ĐIỂM ĐƠN VỊ TỰ CHẤM (THEO CÔNG THỨC TRONG TỆP ĐƠN VỊ GỬI)",
-               st(size=12, bold=True))
-    row = _matrix(sheet, st, table, items, row + 2, counted=False)
+    row = _matrix(sheet, st, table, items, header + 1, blocks[0][1])
+    breaks = []
+    for title, card_of in blocks[1:]:
+        breaks.append(row + 1)
+        merge_text(sheet, row + 1, 0, row + 1, last, title, st(size=12, bold=True))
+        row = _matrix(sheet, st, table, items, row + 2, card_of)
+    sheet.set_h_pagebreaks(breaks)
     legend = "Ký hiệu đơn vị: " + "; ".join(f"{it.department.code}: {it.department.short_name}" for it in items) + "."
     merge_text(sheet, row + 1, 0, row + 1, last, legend, st(size=11, italic=True, align="justify", valign="top", text_wrap=True))
     sheet.set_row(row + 1, row_height(estimate_lines(legend, TEXT_WIDTH + 11 + 5.6 * len(items), 11), 11))
@@ -293,10 +321,9 @@ def write_appendix(sheet: PrintSheet, st: Styles, result: CollectResult) -> None
     page_setup(sheet, landscape=True, repeat=(header, header))
 
 
-def _matrix(sheet: PrintSheet, st: Styles, table: CriteriaTable, items: list, row: int, counted: bool) -> int:
+def _matrix(sheet: PrintSheet, st: Styles, table: CriteriaTable, items: list, row: int, card_of: CardOf) -> int:
     """One block of the matrix from ``row``; returns the row after it."""
-    cards: list[ScoreCard | None] = [None if it.result is None else (it.result.card if counted else it.result.self_card)
-                                     for it in items]
+    cards: list[ScoreCard | None] = [None if it.result is None else card_of(it.result) for it in items]
     for sec in table.sections:
         row = _section_rows(sheet, st, sec, cards, row)
     bold_num = st(size=10, bold=True, num_format="0.00", align="right", valign="vcenter", border=1)

@@ -102,9 +102,10 @@ def write_data(workbook: Workbook, sheet: PrintSheet, rows: list[list[Any]], she
                 put_text(sheet, r, c, value)
             else:
                 put_number(sheet, r, c, value)
+    width = len(rows[0]) if rows else 1
     sheet.set_column(0, 1, 14)
-    sheet.set_column(2, 5, 12)
-    workbook.define_name(DATA_NAME, "=" + absolute(sheet_name, data_range(len(rows))))
+    sheet.set_column(2, width - 1, 12)
+    workbook.define_name(DATA_NAME, "=" + absolute(sheet_name, data_range(len(rows), width)))
     sheet.hide()
 
 

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import hashlib
 import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Mapping
 
 from .findings import SEVERITY_VI
 from .master_layout import (DATA_COLUMNS, DATA_STATUS_COLLECTED, DATA_STATUS_MISSING, FILE_STATUS_VI,
-                            NOT_RETURNED_VI)
+                            NA_SEPARATOR, NOT_RETURNED_VI, REVIEWED_DATA_COLUMNS)
 from .model import Department
 from .result import CollectResult, DepartmentResult
 from .safe_text import clean_text
-from .scoring import excel_round
+from .scoring import ScoreCard, excel_round
 from .submission import Cell
 
 TEXT, NUMBER, INTEGER = "text", "number", "int"
@@ -230,26 +231,39 @@ def files_table(result: CollectResult) -> Table:
 # ---------------------------------------------------------------- machine-readable data
 
 
-def data_rows(result: CollectResult) -> list[list[Any]]:
-    """Rows of the hidden data sheet (see master_layout.MASTER_LAYOUT_DOC), header first."""
-    rows: list[list[Any]] = [list(DATA_COLUMNS)]
+def data_rows(result: CollectResult, counted: Mapping[str, tuple[ScoreCard, int]] | None = None) -> list[list[Any]]:
+    """Rows of the hidden data sheet (see master_layout.MASTER_LAYOUT_DOC), header first.
+
+    ``counted`` (a reviewed master): department code -> (card, rank) as the collector counted them; the
+    result's own cards are then the verified points and the rows get a ``verified`` column.
+    """
+    columns = DATA_COLUMNS if counted is None else REVIEWED_DATA_COLUMNS
+    rows: list[list[Any]] = [list(columns)]
     for item in summary_rows(result):
         dept, r = item.department, item.result
         head = [dept.code, dept.name]
         if r is None:
-            rows.append(head + [DATA_STATUS_MISSING, None, None, None])
+            rows.append(head + [DATA_STATUS_MISSING] + [None] * (len(columns) - 3))
             continue
-        mine, own = r.card, r.self_card
-        for code, score in mine.items.items():
-            rows.append(head + [DATA_STATUS_COLLECTED, code, own.items[code].points, score.points])
-        for code, sec in mine.sections.items():
-            rows.append(head + [DATA_STATUS_COLLECTED, f"sec_{code}", own.sections[code].capped, sec.capped])
-        for key in ("base_raw", "applicable_max", "base", "bonus_raw", "bonus", "penalty_raw", "penalty",
-                    "total", "rating"):
-            rows.append(head + [DATA_STATUS_COLLECTED, key, getattr(own, key), getattr(mine, key)])
-        extra = {"rank": r.rank, "errors": r.errors, "warnings": r.warnings, "file": r.file,
-                 "sha256": r.sha256, "submitted": r.submitted.isoformat() if r.submitted else None}
-        rows += [head + [DATA_STATUS_COLLECTED, k, None, v] for k, v in extra.items()]
+        before, before_rank = counted[dept.code] if counted is not None else (r.card, r.rank)
+
+        def line(key: str, own: Any, mine: Any, verified: Any = None) -> list[Any]:
+            tail = [] if counted is None else [verified]
+            return head + [DATA_STATUS_COLLECTED, key, own, mine] + tail
+
+        own, now = r.self_card, r.card
+        rows += [line(code, own.items[code].points, score.points, now.items[code].points)
+                 for code, score in before.items.items()]
+        rows += [line(f"sec_{code}", own.sections[code].capped, sec.capped, now.sections[code].capped)
+                 for code, sec in before.sections.items()]
+        rows += [line(key, getattr(own, key), getattr(before, key), getattr(now, key))
+                 for key in ("base_raw", "applicable_max", "base", "bonus_raw", "bonus", "penalty_raw", "penalty",
+                             "total", "rating")]
+        rows.append(line("rank", None, before_rank, r.rank))
+        extra = {"errors": r.errors, "warnings": r.warnings, "file": r.file, "sha256": r.sha256,
+                 "submitted": r.submitted.isoformat() if r.submitted else None,
+                 "not_applicable": NA_SEPARATOR.join(c for c, it in now.items.items() if not it.applicable) or None}
+        rows += [line(k, None, v) for k, v in extra.items()]
     return rows
 
 
@@ -265,5 +279,19 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, (int, float, Decimal)):
-        return _plain_decimal(Decimal(str(value)))
-    return clean_text(value)
+        return _canonical_number(value)
+    text = clean_text(value).replace("\u00a0", " ").strip()   # as a reader gets it back (trimmed, '' is blank)
+    return text or None
+
+
+_HASH_CONTEXT = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_UP)
+_HASH_PLACES = Decimal("1e-9")
+
+
+def _canonical_number(value: int | float | Decimal) -> str:
+    """A number as plain text, rounded to 9 decimals: 95.32 written by xlsxwriter as 95.31999999999999 (16
+    significant digits) or by LibreOffice with 17 digits hashes the same as the 95.32 the writer had."""
+    number = Decimal(str(value))
+    if number.is_finite() and abs(number) < 10 ** 15:
+        number = _HASH_CONTEXT.quantize(number, _HASH_PLACES)
+    return _plain_decimal(number)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import decimal
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Mapping
+from typing import Collection, Mapping
 
 from .model import Criterion, CriteriaTable
 
@@ -137,7 +137,27 @@ def score(table: CriteriaTable, inputs: Mapping[str, ItemInput], excluded: Mappi
         counted = ZERO if crit.code in excluded else formula
         applicable = not (inp.not_applicable and crit.allow_na)
         items[crit.code] = ItemScore(completion_pct(crit, inp), formula, counted, applicable)
+    return score_items(table, items, excluded)
 
+
+def score_points(table: CriteriaTable, points: Mapping[str, Decimal],
+                 not_applicable: Collection[str] = ()) -> ScoreCard:
+    """Score a department from given per-item points (e.g. the ward's verified points) instead of raw answers."""
+    items: dict[str, ItemScore] = {}
+    for crit in table.criteria:
+        pts = points.get(crit.code, ZERO)
+        applicable = not (crit.code in not_applicable and crit.allow_na)
+        pct = ZERO
+        if applicable and crit.max > 0:
+            pct = excel_round(_CTX.divide(_CTX.multiply(pts, HUNDRED), crit.max))
+        items[crit.code] = ItemScore(pct, pts, pts, applicable)
+    return score_items(table, items)
+
+
+def score_items(table: CriteriaTable, items: Mapping[str, ItemScore],
+                excluded: Mapping[str, str] | None = None) -> ScoreCard:
+    """Sections (capped), base (N/A normalised), capped bonus and deductions, total and rating from item scores."""
+    items = dict(items)
     sections: dict[str, SectionScore] = {}
     for sec in table.sections:
         raw = sum((items[c.code].points for c in sec.criteria), ZERO)
@@ -153,7 +173,7 @@ def score(table: CriteriaTable, inputs: Mapping[str, ItemInput], excluded: Mappi
     penalty_raw, penalty = sections[penalty_sec.code].raw, sections[penalty_sec.code].capped
     total = max(ZERO, excel_round(base + bonus - penalty))
     return ScoreCard(items, sections, base_raw, applicable_max, base, bonus_raw, bonus, penalty_raw, penalty,
-                     total, rating(table, total, items, sections), excluded)
+                     total, rating(table, total, items, sections), dict(excluded or {}))
 
 
 def normalised_base(achieved: Decimal, applicable_max: Decimal, base_max: Decimal) -> Decimal:

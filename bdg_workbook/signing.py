@@ -44,7 +44,7 @@ SIGNED_META_KEYS: tuple[str, ...] = (
 SIGNED_MASTER_KEYS: tuple[str, ...] = (
     "kind", "layout_version", "template_id", "template_version", "template_hash", "year", "ward",
     "district", "province", "generated_at", "generator_version", "content_hash", "data_hash",
-    "departments", "collected", "missing",
+    "departments", "collected", "missing", "review_round", "previous_file", "previous_sha256", "audit_hash",
 )
 # Short Vietnamese label of what each signed key stands for (used to say what may have been edited).
 KEY_LABELS: dict[str, str] = {
@@ -55,6 +55,8 @@ KEY_LABELS: dict[str, str] = {
     "generator_version": "phiên bản chương trình", "locked_hash": "nội dung khóa",
     "content_hash": "nội dung tổng hợp", "data_hash": "nội dung tổng hợp", "province": "tỉnh",
     "departments": "số đơn vị", "collected": "số đơn vị", "missing": "số đơn vị",
+    "review_round": "vòng thẩm định", "previous_file": "bản trước", "previous_sha256": "bản trước",
+    "audit_hash": "nhật ký thẩm định",
 }
 
 VALID, UNSIGNED, UNKNOWN_KEY, BAD_SIGNATURE, MALFORMED = (

@@ -90,13 +90,39 @@ def parse_xml(data: bytes, part: str):
         raise WorkbookError("F01", f"phần '{part}' không phải XML hợp lệ ({type(exc).__name__})") from exc
 
 
+_RELS_PART = "xl/_rels/workbook.xml.rels"
+MAX_STRUCTURES = 16
+_STRUCTURES: dict[tuple[bytes, bytes], tuple] = {}
+
+
+def _structure_key(zf: SafeZip) -> tuple[bytes, bytes] | None:
+    """workbook.xml and its rels, the bytes the workbook structure is parsed from (None if unreadable)."""
+    try:
+        return zf.read("xl/workbook.xml"), zf.read(_RELS_PART)
+    except WorkbookError:
+        return None          # parsed the long way, which reports the problem in its usual order
+
+
 class Package:
     """Workbook-level structure: sheets by name and defined names."""
 
     def __init__(self, zf: SafeZip) -> None:
         self.zf = zf
-        root = parse_xml(zf.read("xl/workbook.xml"), "xl/workbook.xml")
-        rels = self._rels("xl/_rels/workbook.xml.rels")
+        key = _structure_key(zf) if FAST_READER else None
+        known = _STRUCTURES.get(key) if key is not None else None
+        if known is None:
+            self._parse()
+            known = (self.sheet_parts, self.hidden, self.names, self.shared_part, {})
+            if key is not None:
+                if len(_STRUCTURES) >= MAX_STRUCTURES:
+                    del _STRUCTURES[next(iter(_STRUCTURES))]
+                _STRUCTURES[key] = known
+        # files with byte-identical workbook.xml and rels share these (read-only) and ``memo``
+        self.sheet_parts, self.hidden, self.names, self.shared_part, self.memo = known
+
+    def _parse(self) -> None:
+        root = parse_xml(self.zf.read("xl/workbook.xml"), "xl/workbook.xml")
+        rels = self._rels(_RELS_PART)
         self.sheet_parts: dict[str, str] = {}
         self.hidden: set[str] = set()
         for sheet in root.iter(_M + "sheet"):
@@ -127,6 +153,12 @@ class Package:
 
     def resolve(self, name: str) -> NameTarget | None:
         """Sheet and rectangle a defined name points at, or None when absent or not a plain reference."""
+        resolved = self.memo.setdefault("resolved", {})
+        if name not in resolved:
+            resolved[name] = self._resolve(name)
+        return resolved[name]
+
+    def _resolve(self, name: str) -> NameTarget | None:
         text = self.names.get(name)
         if not text or "!" not in text:
             return None
@@ -143,16 +175,21 @@ class Package:
 
 def read_cells(pkg: Package, wanted: dict[str, set[tuple[int, int]]]) -> dict[tuple[str, int, int], Cell]:
     """Read the wanted (row, col) cells of each sheet; absent cells come back blank."""
-    out: dict[tuple[str, int, int], Cell] = {}
+    plan = pkg.memo.get("plan")
+    if plan is None or plan[0] is not wanted:
+        plan = pkg.memo["plan"] = (wanted, _plan(wanted))
+    by_sheet, blanks = plan[1]
+    out: dict[tuple[str, int, int], Cell] = dict(blanks)
     shared_needed: dict[tuple[str, int, int], int] = {}
-    for sheet, cells in wanted.items():
+    for sheet, (cells, by_row) in by_sheet.items():
         part = pkg.sheet_parts.get(sheet)
         if part is None:
             raise WorkbookError("F02", f"thiếu trang '{sheet}'")
-        if not cells:
-            continue
-        raw = _scan_sheet(pkg.zf, part, cells)
-        for (row, col), (kind, value, formula) in raw.items():
+        raw = _scan_sheet(pkg.zf, part, cells, by_row)
+        for (row, col), found in raw.items():
+            if found is xlsxfast.BLANK:
+                continue
+            kind, value, formula = found
             key = (sheet, row, col)
             if kind == "s":
                 shared_needed[key] = value
@@ -163,23 +200,29 @@ def read_cells(pkg: Package, wanted: dict[str, set[tuple[int, int]]]) -> dict[tu
         text = strings.get(index)
         sheet, row, col = key
         out[key] = Cell(sheet, ref_name(row, col), clean_text(text) if text is not None else None)
-    for sheet, cells in wanted.items():
-        for row, col in cells:
-            if (sheet, row, col) not in out:
-                out[(sheet, row, col)] = _blank(sheet, row, col)
     return out
 
 
-@lru_cache(maxsize=1 << 15)
-def _blank(sheet: str, row: int, col: int) -> Cell:
-    return Cell(sheet, ref_name(row, col))
+def _plan(wanted: dict[str, set[tuple[int, int]]]) -> tuple[dict, dict]:
+    """Per sheet the wanted cells and their columns by row; every wanted cell as a blank Cell."""
+    by_sheet: dict[str, tuple[set[tuple[int, int]], dict[int, set[int]]]] = {}
+    blanks: dict[tuple[str, int, int], Cell] = {}
+    for sheet, cells in wanted.items():
+        by_row: dict[int, set[int]] = {}
+        for row, col in cells:
+            by_row.setdefault(row, set()).add(col)
+            blanks[(sheet, row, col)] = Cell(sheet, ref_name(row, col))
+        if cells:
+            by_sheet[sheet] = (cells, by_row)
+    return by_sheet, blanks
 
 
-def _scan_sheet(zf: SafeZip, part: str, cells: set[tuple[int, int]]) -> dict[tuple[int, int], tuple]:
+def _scan_sheet(zf: SafeZip, part: str, cells: set[tuple[int, int]],
+                by_row: dict[int, set[int]]) -> dict[tuple[int, int], tuple]:
     if FAST_READER:
         try:
             with zf.open(part) as stream:
-                return xlsxfast.scan_sheet(stream, cells, _cell_tuple)
+                return xlsxfast.scan_sheet(stream, by_row, _cell_tuple)
         except Exception:  # noqa: BLE001 - anything unusual (or broken) is decided by the reference reader
             pass
     return _scan_sheet_reference(zf, part, cells)
@@ -247,6 +290,7 @@ def _cell_tuple(kind: str, formula: str | None, vtext: str | None, inline: list[
     return (kind, vtext, formula)
 
 
+@lru_cache(maxsize=1 << 13)   # the locked text and formulas of a form come back in every file
 def _make_cell(sheet: str, row: int, col: int, kind: str, value: str | None, formula: str | None) -> Cell:
     ref = ref_name(row, col)
     if kind == "e":

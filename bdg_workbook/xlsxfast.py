@@ -15,6 +15,7 @@ from typing import Callable
 from xml.parsers import expat
 
 NS_MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_NS_MAIN_TEXT = NS_MAIN.decode()
 CHUNK = 1 << 16
 
 _ATTRS = rb"""(?:\s+[^\s=/<>"']+\s*=\s*(?:"[^"]*"|'[^']*'))*"""
@@ -23,88 +24,118 @@ _PROLOG_RE = re.compile(
     rb"""(?:\xef\xbb\xbf)?(?:<\?xml\s+version\s*=\s*(["'])1\.[0-9]+\1"""
     rb"""(?:\s+encoding\s*=\s*(["'])([A-Za-z][A-Za-z0-9._-]*)\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\4)?\s*\?>)?"""
     rb"""\s*<([A-Za-z_][^\s/<>:"'=]*)(""" + _ATTRS + rb""")\s*(/?)>""")
-_ROW_RE = re.compile(rb"<row(" + _ATTRS + rb")\s*/?>|</sheetData\s*>|<sheetData" + _ATTRS + rb"\s*/>")
-_CELL_RE = re.compile(
-    rb"""<c\s+r\s*=\s*(["'])\$?([A-Z]{1,3})\$?[0-9]{1,7}\1(""" + _ATTRS + rb""")\s*"""
-    rb"""(?:(/)>|>([^<]*(?:<(?!/?c[\s/>])[^<]*)*)</c\s*>)""")
+# an attribute value holding ">" (legal, but no spreadsheet program writes it): the patterns below
+# take ">" as the end of a tag, so such a part goes to the reference reader
+_GT_IN_VALUE = re.compile(rb"""=\s*(?:"[^"<>]*>|'[^'<>]*>)""")
+_ROW_RE = re.compile(rb"""<row(?:\s+r="([0-9]{1,7})"(?=[\s/>])|(?=[\s/>]))([^>]*)>|</sheetData\s*>"""
+                     rb"""|<sheetData(?=[\s/>])[^>]*/>""")
+_ROW_R_RE = re.compile(rb'(?:^|\s)r\s*=\s*"([^"]*)"')
+_TOKEN_RE = re.compile(rb"""<(?:(row)(?=[\s/>])|c r="([A-Z]{1,3})[0-9]{1,7}"([^>]*)"""
+                       rb"""(?:(?<=/)>|>([^<]*(?:<(?!/c[\s>])[^<]*)*)</c\s*>))""")
 _CONTENT_RE = re.compile(
-    rb"""\s*(?:<f(""" + _ATTRS + rb""")\s*(?:/>|>([^<]*)</f\s*>)\s*)?"""
-    rb"""(?:<v""" + _ATTRS + rb"""\s*(?:/>|>([^<]*)</v\s*>)\s*)?"""
-    rb"""(?:<is""" + _ATTRS + rb"""\s*(?:/>|>([^<]*(?:<(?!/?is[\s/>])[^<]*)*)</is\s*>)\s*)?""")
-_SI_RE = re.compile(rb"<si" + _ATTRS + rb"\s*(?:/>|>([^<]*(?:<(?!/?si[\s/>])[^<]*)*)</si\s*>)")
-_T_RE = re.compile(rb"<t" + _ATTRS + rb"\s*(?:/>|>([^<]*)</t\s*>)")
+    rb"""\s*(?:<f(?=[\s/>])([^>]*?)(?:/>|>([^<]*)</f\s*>)\s*)?"""
+    rb"""(?:<v(?=[\s/>])[^>]*?(?:/>|>([^<]*)</v\s*>)\s*)?"""
+    rb"""(?:<is(?=[\s/>])[^>]*?(?:/>|>(.*?)</is\s*>)\s*)?""", re.S)
+_SI_RE = re.compile(rb"<si(?=[\s/>])[^>]*?(?:/>|>(.*?)</si\s*>)", re.S)
+_T_RE = re.compile(rb"<t(?=[\s/>])[^>]*?(?:/>|>([^<]*)</t\s*>)")
 _RPH_RE = re.compile(rb"<rPh[\s/>]")
 _ENTITY_RE = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-_COLUMNS: dict[bytes, int] = {}
-_KINDS: dict[bytes, str] = {}
+MAX_CACHED = 8192
+_COLUMNS: dict[bytes, int] = {}                              # column letters -> number
+_KINDS: dict[bytes, str] = {}                                # a cell's attributes after r -> its type
+_CONTENTS: dict[tuple[str, bytes], tuple] = {}               # (type, content) -> cell tuple: the locked text and
+                                                             # formulas of a form repeat in every returned file
+#: what a blank cell reads as (the caller keeps its blank Cell)
+BLANK = ("n", None, None)
 #: the only cell types whose empty cell is not blank ("#REF!", "#ERR", FALSE)
 _FILLED_WHEN_EMPTY = frozenset(("s", "e", "b"))
 
-CellTuple = tuple          # (kind, value, formula), as xlsxcells._cell_content returns
-MakeTuple = Callable[[str, str | None, str | None, "list[str] | None"], CellTuple]
+CellTuple = tuple          # (kind, value, formula), as xlsxcells._cell_tuple returns
+MakeTuple = Callable[[str, "str | None", "str | None", "list[str] | None"], CellTuple]
 
 
 class Unusual(Exception):
     """The fast reader declines this part: read it with the reference (defused ElementTree) reader."""
 
 
-def scan_sheet(stream, cells: set[tuple[int, int]], make: MakeTuple) -> dict[tuple[int, int], CellTuple]:
-    """The wanted cells of one sheet part, as ``make(kind, formula, vtext, inline_texts)`` tuples."""
-    by_row: dict[int, set[int]] = {}
-    for row, col in cells:
-        by_row.setdefault(row, set()).add(col)
+def scan_sheet(stream, by_row: dict[int, set[int]], make: MakeTuple) -> dict[tuple[int, int], CellTuple]:
+    """The wanted cells (columns by row) of one sheet part, as ``make(kind, formula, vtext, inline)`` tuples."""
     buf, rows, body_end, end = _sheet_region(stream, max(by_row))
     _check_region(buf, end)
-    found: dict[tuple[int, int], CellTuple] = {}
-    for i, (row_no, start) in enumerate(rows):
-        cols = by_row.get(row_no)
-        if cols is None:
-            continue
-        stop = rows[i + 1][1] if i + 1 < len(rows) else body_end
-        _scan_row(buf, start, stop, row_no, cols, make, found)
-    return found
+    if not rows:
+        return {}
+    start = rows[0][1]
+    tokens = _TOKEN_RE.findall(buf, start, body_end)
+    if len(tokens) - len(rows) != buf.count(b"<c", start, body_end):
+        raise Unusual("a cell without a plain r attribute")
+    return _pick(tokens, rows, by_row, make)
 
 
 def _sheet_region(stream, max_row: int) -> tuple[bytearray, list[tuple[int, int]], int, int]:
-    """Inflate up to the first row past ``max_row`` (or the end of sheetData); rows as (number, content start)."""
-    buf, rows, pos, row_no = bytearray(), [], 0, 0
+    """Inflate up to the first row past ``max_row`` (or the end of sheetData); rows as (number, tag start)."""
+    buf, rows, pos, row_no, last = bytearray(), [], 0, 0, 0
     while True:
         chunk = stream.read(CHUNK)
         buf += chunk
         for m in _ROW_RE.finditer(buf, pos):
             pos = m.end()
-            if buf[m.start() + 1] != ord("r"):                      # </sheetData> or <sheetData/>
-                return buf, rows, m.start(), m.end()
-            attrs = _attributes(m.group(1))
-            row_no = int(attrs.get("r") or row_no + 1)
+            number = m.group(1)
+            if number:
+                row_no = int(number)
+            elif buf[m.start() + 1] == 114:                    # "r": a row whose r is not first or not plain
+                row_no = _row_number(m.group(2), row_no)
+            else:                                              # </sheetData> or <sheetData/>
+                return buf, rows, m.start(), pos
             if row_no > max_row:
-                return buf, rows, m.start(), m.end()
-            if rows and row_no <= rows[-1][0]:
+                return buf, rows, m.start(), pos
+            if row_no <= last:
                 raise Unusual("rows out of order")
-            rows.append((row_no, m.end()))
+            last = row_no
+            rows.append((row_no, m.start()))
         if not chunk:
             return buf, rows, len(buf), len(buf)
         pos = max(pos, buf.rfind(b"<", pos))
 
 
-def _scan_row(buf: bytearray, start: int, stop: int, row_no: int, cols: set[int], make: MakeTuple,
-              found: dict[tuple[int, int], CellTuple]) -> None:
-    cells = _CELL_RE.findall(buf, start, stop)
-    if len(cells) != buf.count(b"<c", start, stop):
-        raise Unusual("cell without a plain r attribute")
-    if len(cells) > 1 and len({c[1] for c in cells}) != len(cells):
-        raise Unusual("two cells in one column")
-    for _q, letters, attrs, slash, content in cells:
-        kind = _KINDS.get(attrs) or _kind(attrs)
-        if slash and kind not in _FILLED_WHEN_EMPTY:
-            continue                                               # <c r=".." s=".." t="n"/>: blank, as if absent
-        col = _COLUMNS.get(letters) or _column(letters)
-        if col in cols:
-            found[(row_no, col)] = make(kind, None, None, None) if slash else _cell(kind, content, make)
+def _row_number(attrs: bytes, previous: int) -> int:
+    """The row's number as the reference reader takes it: its r attribute, else the previous row's + 1."""
+    if b"'" in attrs:
+        value = _attributes(attrs).get("r")
+    else:
+        m = _ROW_R_RE.search(attrs)
+        value = _attr_value(m.group(1)) if m else None
+    return int(value or previous + 1)
+
+
+def _pick(tokens: list[tuple], rows: list[tuple[int, int]], by_row: dict[int, set[int]],
+          make: MakeTuple) -> dict[tuple[int, int], CellTuple]:
+    """Cells of the wanted columns, in document order: a later cell at the same place wins (as in the reference)."""
+    found: dict[tuple[int, int], CellTuple] = {}
+    columns, kinds, index, row_no, cols = _COLUMNS, _KINDS, -1, 0, None
+    for is_row, letters, attrs, content in tokens:
+        if is_row:
+            index += 1
+            row_no = rows[index][0]
+            cols = by_row.get(row_no)
+        elif cols is not None and (col := columns.get(letters) or _column(letters)) in cols:
+            kind = kinds.get(attrs) or _kind(attrs)
+            if attrs[-1:] != b"/":
+                found[(row_no, col)] = _cell(kind, content, make)
+            elif kind in _FILLED_WHEN_EMPTY:
+                found[(row_no, col)] = make(kind, None, None, None)
+            else:
+                found[(row_no, col)] = BLANK                     # <c r=".." s=".."/>: blank
+    if index + 1 != len(rows):
+        raise Unusual("row inside a cell")
+    return found
 
 
 def _cell(kind: str, content: bytes, make: MakeTuple) -> CellTuple:
+    key = (kind, content)
+    known = _CONTENTS.get(key)
+    if known is not None:
+        return known
     parts = _CONTENT_RE.fullmatch(content)
     if parts is None:
         raise Unusual("cell content")
@@ -115,7 +146,11 @@ def _cell(kind: str, content: bytes, make: MakeTuple) -> CellTuple:
     inline = None
     if kind == "inlineStr" and (parts.start(4) >= 0 or b"<is" in content):
         inline = _t_texts(is_content or b"")
-    return make(kind, formula, _text(v_text) if v_text else None, inline)
+    known = make(kind, formula, _text(v_text) if v_text else None, inline)
+    if len(_CONTENTS) >= MAX_CACHED:
+        _CONTENTS.clear()
+    _CONTENTS[key] = known
+    return known
 
 
 def shared_strings(stream, needed: set[int]) -> dict[int, str]:
@@ -166,12 +201,13 @@ def _check_region(buf: bytearray, end: int) -> int:
     if root.get("xmlns", "").encode() != NS_MAIN or any(v.encode() == NS_MAIN for k, v in root.items() if k != "xmlns"):
         raise Unusual("namespace")
     root_end = head.end()
-    for marker in (b"xmlns", b"<!", b"<?", b"\x00"):
-        if buf.find(marker, root_end, end) >= 0:
-            raise Unusual("namespace, comment, CDATA or processing instruction")
+    if _GT_IN_VALUE.search(buf, root_end, end):
+        raise Unusual("'>' inside an attribute value")
     parser = expat.ParserCreate(namespace_separator="}")
-    parser.StartDoctypeDeclHandler = _refuse
-    parser.EntityDeclHandler = _refuse
+    # called only when met, so free on plain parts: any of these sends the part to the reference reader
+    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = _refuse
+    parser.CommentHandler = parser.StartCdataSectionHandler = parser.ProcessingInstructionHandler = _refuse
+    parser.StartNamespaceDeclHandler = _namespace
     try:
         parser.Parse(memoryview(buf)[:end], False)
     except expat.ExpatError as exc:
@@ -180,7 +216,13 @@ def _check_region(buf: bytearray, end: int) -> int:
 
 
 def _refuse(*_args: object) -> None:
-    raise Unusual("DTD")
+    raise Unusual("DTD, comment, CDATA or processing instruction")
+
+
+def _namespace(prefix: str | None, uri: str | None) -> None:
+    """Only the main namespace may be the default one, and no prefix may stand for it."""
+    if (prefix is None) != (uri == _NS_MAIN_TEXT):
+        raise Unusual("namespace")
 
 
 # ---------------------------------------------------------------- decoding
@@ -216,7 +258,7 @@ def _entity(m: re.Match) -> str:
 def _kind(attrs: bytes) -> str:
     """The cell type (``t`` attribute, default ``n``) of a cell's attributes after ``r``, cached by their bytes."""
     kind = _attributes(attrs).get("t", "n") if attrs else "n"
-    if len(_KINDS) < 4096:
+    if len(_KINDS) < MAX_CACHED:
         _KINDS[attrs] = kind
     return kind
 
@@ -225,6 +267,6 @@ def _column(letters: bytes) -> int:
     n = 0
     for ch in letters:
         n = n * 26 + ch - 64
-    if len(_COLUMNS) < 20000:
+    if len(_COLUMNS) < MAX_CACHED:
         _COLUMNS[letters] = n
     return n

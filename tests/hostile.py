@@ -216,6 +216,14 @@ def duplicate_names(data: bytes) -> bytes:
     return pack(members + [("xl/workbook.xml", book.replace(b"definedName", b"definedNamX"))])
 
 
+def whole_sheet_name(data: bytes) -> bytes:
+    """The evidence-title defined name widened to a whole sheet, ``A1:XFD1048576`` (17 billion cells)."""
+    def change(xml: str) -> str:
+        return re.sub(r'(<definedName name="ev_title"[^>]*>)[^<]*(</definedName>)',
+                      lambda m: m.group(1) + "'Minh chứng'!$A$1:$XFD$1048576" + m.group(2), xml)
+    return _edit(data, "xl/workbook.xml", change)
+
+
 # ---------------------------------------------------------------- XML entity attacks
 
 _LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -436,6 +444,7 @@ CASES: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     "co_macro": (macro_enabled, "F07"),
     "bang_tinh_khac": (unrelated_workbook, "F02"),
     "xoa_trang_meta": (meta_removed, "F02"),
+    "ten_vung_ca_trang": (whole_sheet_name, "F02"),
 }
 """Rejected cases: file stem -> (builder, the finding code that rejects it)."""
 

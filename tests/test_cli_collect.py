@@ -74,6 +74,7 @@ def test_clean_inbox_exits_0_prints_summary_and_master_path(runner, season, tmp_
     assert f"Tệp tổng hợp: {out}" in lines
     assert "Đã nhận 3 tệp; tổng hợp 3 đơn vị; chưa nộp 12; 0 lỗi" in result.stdout
     assert _files(out.parent) == OUTPUTS                                  # --out respected; no temporary files
+    assert "Đang đọc tệp" in result.stderr                                # the progress bar, on stderr
 
 
 def test_error_findings_exit_1_and_the_master_is_still_written(runner, season, tmp_path):
@@ -134,5 +135,6 @@ def test_bad_template_exits_2_without_writing(runner, season, tmp_path):
 def test_unreadable_key_file_exits_2(runner, season, tmp_path):
     bad = tmp_path / "khoa.pub"
     bad.write_text("không phải khóa", encoding="utf-8")
-    result = runner.invoke(main, ["collect", str(season["clean"]), "--keys", str(bad), "--out", str(tmp_path / "m.xlsx")])
+    result = runner.invoke(main, ["collect", str(season["clean"]), "--keys", str(bad),
+                                  "--out", str(tmp_path / "m.xlsx")])
     assert result.exit_code == 2 and "Lỗi" in result.stderr

@@ -32,6 +32,7 @@ from bdg_workbook.signing import KeyRing, ensure_key_pair, load_private_key
 SEED = 20240917
 MISSING = "HND"
 DUPLICATE = "MTTQ"            # returns an older and a newer file
+SHARED = ("HLHPN", "VHTT")    # the second lists a document the first already listed: flagged, not excluded
 OLD_COPY = f"TDCD_2024_{DUPLICATE}_ban_dau.xlsx"
 
 
@@ -86,6 +87,8 @@ def season(setup: Setup, tmp_path_factory: pytest.TempPathFactory) -> dict:
         if dept.code == MISSING:
             continue
         _break(setup, dept.code, exp)
+        if dept.code == SHARED[1]:
+            exp.answers.evidence[0].doc = expected[SHARED[0]].answers.evidence[0].doc
         if dept.code == DUPLICATE:
             old = random_valid_answers(setup, dept, rng)
             old.info["date"] = dt.date(2024, 9, 2)
@@ -147,6 +150,13 @@ def test_duplicate_keeps_the_later_file_and_missing_department_is_reported(seaso
     assert [d.code for d in result.missing] == [MISSING]
     assert [f.department for f in result.findings if f.code == "W13"] == [MISSING]
     assert not [f for f in result.findings if f.code in ("W15", "E17")]          # signed, key trusted
+
+
+def test_a_document_claimed_by_two_departments_is_flagged_once(season):
+    result: CollectResult = season["two"]
+    shared = [(f.department, f.sheet, f.cell, f.value) for f in result.findings if f.code == "W12"]
+    doc = season["expected"][SHARED[1]].answers.evidence[0].doc
+    assert shared == [(SHARED[1], "Minh chứng", "D5", doc.casefold())]
 
 
 def test_input_files_are_never_modified(season):

@@ -226,6 +226,8 @@ def test_fuzzed_workbooks_are_collected_or_rejected_never_crash(setup, bases, tm
             statuses[outcome.status] = statuses.get(outcome.status, 0) + 1
             if outcome.status == "rejected":
                 assert mine & REJECTING, f"{tag} {outcome.display_name} ({notes[outcome.display_name]}): {mine}"
+        for dept in result.departments:
+            assert 0 <= dept.card.total <= 200 and 0 <= dept.self_card.total <= 200, f"{tag} {dept.file}"
         write_outputs(result, folder / "out" / "TONGHOP.xlsx", folder / "out" / "TONGHOP.json", folder / "out")
     elapsed = time.perf_counter() - started
     print(f"fuzz: {COUNT} files in {elapsed:.1f} s; {statuses}")

@@ -29,6 +29,7 @@ def test_text_in_number_cell_is_e06_unless_unambiguous(setup):
     a = run(setup, submission(setup, answers={"II.1": "bốn", "II.2": "3"}, evidence=[("II.2", "BC 1")]))
     assert ("E06", cell(setup, "G", "II.1")) in pairs(a)
     assert ("E06", cell(setup, "G", "II.2")) not in pairs(a)
+    assert ("W16", cell(setup, "G", "II.2")) in pairs(a)      # told that the sheet itself saw 0
     assert a.card.items["II.2"].points == Decimal("5")   # 3/6 of 10, read from text
     assert a.self_card.items["II.2"].points == 0         # the spreadsheet itself saw text (ISNUMBER false)
 

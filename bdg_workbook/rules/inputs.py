@@ -14,9 +14,9 @@ from decimal import Decimal
 from ..model import Criterion
 from ..scoring import HUNDRED, NO, NOT_APPLICABLE, YES, ItemInput
 from ..submission import Cell
-from .context import FileContext, norm_key
+from .context import FileContext, format_decimal, norm_key
 
-CODES = ("E05", "E06", "E07", "E08", "E11", "E12", "E14", "W03", "W06", "W09")
+CODES = ("E05", "E06", "E07", "E08", "E11", "E12", "E14", "W03", "W06", "W09", "W16")
 _INT_RE = re.compile(r"^[0-9]+$")
 _DEC_RE = re.compile(r"^[0-9]+[.,][0-9]{1,2}$")
 _YES, _NO, _NA = norm_key(YES), norm_key(NO), norm_key(NOT_APPLICABLE)
@@ -124,10 +124,11 @@ def _number(ctx: FileContext, crit: Criterion, cell: Cell | None) -> Decimal | N
         ctx.add("E06", cell, criterion=crit.code, reason="giá trị TRUE/FALSE, không phải số")
         return None
     if isinstance(value, str):
-        value = number_from_text(value)
+        text, value = value, number_from_text(value)
         if value is None:
             ctx.add("E06", cell, criterion=crit.code, reason="chữ trong ô số")
             return None
+        ctx.add("W16", cell, value=text, criterion=crit.code, number=format_decimal(value))
     if value < 0:
         ctx.add("E06", cell, criterion=crit.code, reason="số âm")
         return None

@@ -1,0 +1,96 @@
+"""The next version of the ward master after a review round: verified points in force, audit log carried over."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+from .master_layout import (REVIEWED_MASTER_SHEETS, SHEET_APPENDIX, SHEET_AUDIT, SHEET_CHART, SHEET_DATA,
+                            SHEET_FINDINGS, SHEET_META, SHEET_MISSING, SHEET_REVIEW, SHEET_SUMMARY)
+from .report import Signer, master_meta, new_workbook
+from .report_print import MOVEMENT, vn_number, write_appendix, write_summary
+from .report_sheets import write_chart, write_data, write_meta, write_table
+from .report_style import PrintSheet, Styles
+from .report_tables import average_total, data_hash, data_rows, findings_table, missing_table, rating_counts
+from .review import ReviewOutcome
+from .review_sheets import ReviewEntry, audit_hash, write_audit_sheet, write_review_sheet
+from .safe_text import atomic_write_bytes
+from .scoring import excel_round
+
+KEPT_META = ("template_id", "template_version", "template_hash", "year", "ward", "district", "province")
+
+
+def write_reviewed_master(outcome: ReviewOutcome, path: Path, signer: Signer | None = None) -> None:
+    """Write the next version of the master to ``path`` atomically (never the file that was reviewed)."""
+    if Path(path).resolve() == Path(outcome.master.path).resolve():
+        raise ValueError("không ghi đè tệp đang thẩm định")
+    atomic_write_bytes(path, reviewed_master_bytes(outcome, signer))
+
+
+def reviewed_master_bytes(outcome: ReviewOutcome, signer: Signer | None = None) -> bytes:
+    """The reviewed master as xlsx bytes: report, appendix (verified/counted/self), review sheet, audit log."""
+    view = outcome.view()
+    year = view.setup.config.year
+    buffer = io.BytesIO()
+    workbook = new_workbook(buffer, view)
+    st = Styles(workbook)
+    sheets = {name: workbook.add_worksheet(name, worksheet_class=PrintSheet) for name in REVIEWED_MASTER_SHEETS}
+    placement = write_summary(sheets[SHEET_SUMMARY], st, view, paragraphs=review_paragraphs(outcome))
+    by_code = {d.result.department.code: d for d in outcome.departments}
+    blocks = ((f"A. ĐIỂM THẨM ĐỊNH VÒNG {outcome.round} (ĐIỂM ĐƯỢC TÍNH)", lambda r: r.card),
+              ("B. ĐIỂM SAU KIỂM TRA (TRƯỚC THẨM ĐỊNH)", lambda r: by_code[r.department.code].counted_card),
+              ("C. ĐIỂM ĐƠN VỊ TỰ CHẤM (THEO CÔNG THỨC TRONG TỆP ĐƠN VỊ GỬI)", lambda r: r.self_card))
+    write_appendix(sheets[SHEET_APPENDIX], st, view, blocks)
+    entries = [ReviewEntry(d.result.department, d.result.self_card, d.counted_card, d.result.card, d.result.rank)
+               for d in outcome.departments]
+    write_review_sheet(workbook, sheets[SHEET_REVIEW], st, view.setup.table, entries, year, outcome.round + 1)
+    write_audit_sheet(workbook, sheets[SHEET_AUDIT], st, outcome.audit, year)
+    findings = findings_table(view)
+    write_table(sheets[SHEET_FINDINGS], st, f"CÁC PHÁT HIỆN KHI THẨM ĐỊNH VÒNG {outcome.round}",
+                f"{outcome.error_count} lỗi, {outcome.warning_count} cảnh báo khi đọc tệp "
+                f"{outcome.master.display_name}; các phát hiện khi thu thập xem ở bản tổng hợp do collect ghi",
+                findings)
+    missing = missing_table(view)
+    write_table(sheets[SHEET_MISSING], st, "CÁC ĐƠN VỊ CHƯA NỘP BẢNG TỰ CHẤM ĐIỂM", f"{len(missing.rows)} đơn vị",
+                missing, landscape=False, empty_text="Tất cả các đơn vị đã nộp.")
+    write_chart(workbook, sheets[SHEET_CHART], st, view, placement)
+    rows = data_rows(view, {code: (d.counted_card, d.counted_rank) for code, d in by_code.items()})
+    write_data(workbook, sheets[SHEET_DATA], rows, SHEET_DATA)
+    meta = master_meta(view, data_hash(rows))
+    meta.update({k: outcome.master.meta.get(k, "") for k in KEPT_META})
+    meta.update({"review_round": str(outcome.round), "previous_file": outcome.master.display_name,
+                 "previous_sha256": outcome.master.sha256, "audit_hash": audit_hash(outcome.audit)})
+    if signer is not None:
+        meta["key_id"], meta["signature"] = signer(dict(meta))
+    write_meta(workbook, sheets[SHEET_META], meta)
+    sheets[SHEET_SUMMARY].activate()
+    workbook.close()
+    return buffer.getvalue()
+
+
+def review_paragraphs(outcome: ReviewOutcome) -> list[str]:
+    """The report's text after a review: collected, changes of this round, averages before/after, ratings."""
+    view = outcome.view()
+    cfg, table = view.setup.config, view.setup.table
+    listed = len(view.setup.departments)
+    missing = [d.short_name for d in outcome.missing]
+    edits = outcome.edits
+    touched = len({e.department for e in edits})
+    lead = (f"Thực hiện {cfg.plan_ref}, {cfg.aggregator_name or cfg.ward} tổng hợp và thẩm định kết quả tự chấm "
+            f"điểm {MOVEMENT} năm {cfg.year} của các đơn vị thành viên Ban Vì sự tiến bộ của phụ nữ và Bình đẳng "
+            f"giới {cfg.ward}: tổng số {listed} đơn vị, đã gửi bảng tự chấm điểm {len(outcome.departments)} đơn "
+            f"vị, chưa gửi {len(missing)} đơn vị" + (f" ({', '.join(missing)})" if missing else "") + ". "
+            f"Vòng thẩm định thứ {outcome.round} điều chỉnh {len(edits)} điểm tiêu chí của {touched} đơn vị "
+            f"(tổng cộng {len(outcome.audit)} điều chỉnh qua các vòng; chi tiết tại trang “{SHEET_AUDIT}”).")
+    avg = average_total(view)
+    if avg is not None:
+        before = excel_round(sum((d.counted_card.total for d in outcome.departments), Decimal(0))
+                             / len(outcome.departments))
+        bands = "; ".join(f"{label}: {count} đơn vị" for label, count in rating_counts(view))
+        lead += (f" Điểm tổng bình quân sau thẩm định là {vn_number(avg)}/{format(table.total_max.normalize(), 'f')}"
+                 f" điểm (sau kiểm tra, trước thẩm định: {vn_number(before)}). Xếp loại: {bands}.")
+    check = (f"Điểm của từng đơn vị dưới đây là điểm thẩm định; điểm tự chấm, điểm sau kiểm tra và điểm thẩm định "
+             f"từng tiêu chí xem tại trang “{SHEET_APPENDIX}” và “{SHEET_REVIEW}”. Minh chứng và các phát hiện khi "
+             f"thu thập xem ở bản tổng hợp do lệnh collect ghi. Kết quả cụ thể như sau:")
+    return ["    " + lead, "    " + check]
