@@ -268,12 +268,17 @@ def trusted_keys_or_exit(keys_path: Path | None) -> "_signing.KeyRing | None":
 @click.option("--strict", is_flag=True, help="Coi cả cảnh báo là lỗi khi tính mã thoát.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Số tiến trình đọc song song (mặc định: số lõi CPU).")
 @click.option("--keys", "keys_path", type=click.Path(path_type=Path, exists=True),
-              help="Khóa công khai tin cậy (tệp .pub hoặc thư mục chứa các tệp .pub); mặc định: khóa ký của phường.")
+              help="Khóa công khai tin cậy (tệp .pub hoặc thư mục chứa các tệp .pub); mặc định: khóa ký của phường. "
+                   "Cấp huyện: thư mục khóa công khai của các phường (bắt buộc).")
 def collect_command(inbox: Path, criteria_path: Path | None, departments_path: Path | None, config_path: Path | None,
                     out_path: Path | None, output_format: str, strict: bool, jobs: int | None,
                     keys_path: Path | None) -> None:
-    """Đọc các tệp đơn vị gửi về trong INBOX, kiểm tra, chấm lại điểm và ghi tệp tổng hợp của phường."""
+    """Đọc các tệp đơn vị gửi về trong INBOX, kiểm tra, chấm lại điểm và ghi tệp tổng hợp của phường.
+
+    Nếu INBOX chứa bảng tổng hợp của các phường (cấp huyện), tổng hợp các phường (cần --keys)."""
     setup = load_setup_or_exit(criteria_path, departments_path, config_path)
+    if district_mode_or_exit(inbox):   # a folder of ward masters: the district roll-up (block 'district')
+        sys.exit(district_collect(inbox, setup, keys_path, out_path, output_format, strict))
     keyring = trusted_keys_or_exit(keys_path)
     master = out_path or default_master_path(setup)
     started = _time.perf_counter()
@@ -509,3 +514,118 @@ def status_command(inbox: Path, criteria_path: Path | None, departments_path: Pa
     else:
         click.echo(f"Đã quá hạn nộp {state.deadline:%d/%m/%Y} được {-state.days_left} ngày.")
 # == /status ==
+
+
+# == review ==
+from . import review as _review  # noqa: E402  (self-contained command block)
+from .errors import WorkbookError as _WorkbookError  # noqa: E402
+
+
+def _master_signer_or_exit(key_path: Path | None) -> "Callable | None":
+    """Sign new masters with the ward's key when there is one (SIGNED_MASTER_KEYS); exit 2 when unusable."""
+    try:
+        own = _signing.find_signing_key(key_path)
+        key = _signing.load_private_key(own) if own is not None else None
+    except _signing.KeyFileError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    if key is None:
+        return None
+    return lambda meta: key.sign(meta, _signing.SIGNED_MASTER_KEYS)
+
+
+@main.command("review")
+@click.argument("master", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@setup_options
+@click.option("--out", "out_path", type=PathOption,
+              help="Tệp bản thẩm định (mặc định: <tên tệp>_thamdinh_v<N>.xlsx cạnh tệp đưa vào).")
+@click.option("--keys", "keys_path", type=click.Path(path_type=Path, exists=True),
+              help="Khóa công khai dùng kiểm tra chữ ký của tệp tổng hợp (mặc định: khóa ký của phường).")
+@KeyOption
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--strict", is_flag=True, help="Coi cả cảnh báo là lỗi khi tính mã thoát.")
+def review_command(master: Path, criteria_path: Path | None, departments_path: Path | None,
+                   config_path: Path | None, out_path: Path | None, keys_path: Path | None, key_path: Path | None,
+                   output_format: str, strict: bool) -> None:
+    """Đọc điểm thẩm định (trang 'Thẩm định') của tệp tổng hợp, kiểm tra, tính lại và ghi bản thẩm định kế tiếp."""
+    from . import review_report as _review_report
+    setup = load_setup_or_exit(criteria_path, departments_path, config_path)
+    keyring = trusted_keys_or_exit(keys_path)
+    try:
+        outcome = _review.review_master(setup, master, keyring)
+    except _review.ReviewError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except (_WorkbookError, OSError) as exc:
+        click.echo(f"Lỗi: không đọc được tệp tổng hợp '{master}': {getattr(exc, 'message', exc)}.", err=True)
+        sys.exit(EXIT_USAGE)
+    target = out_path or _review.next_version_path(master, outcome.round)
+    if not outcome.blocked:
+        if target.resolve() == master.resolve() or (out_path is None and target.exists()):
+            click.echo(f"Lỗi: '{target}' đã có (hoặc là tệp đang thẩm định); không ghi đè. Chỉ tên khác bằng --out, "
+                       "hoặc đổi tên/xóa bản cũ.", err=True)
+            sys.exit(EXIT_USAGE)
+        try:
+            _review_report.write_reviewed_master(outcome, target, _master_signer_or_exit(key_path))
+        except OSError as exc:
+            click.echo(f"Lỗi: không ghi được '{target}': {exc.strerror or exc}. Đóng tệp nếu đang mở trong Excel.",
+                       err=True)
+            sys.exit(EXIT_USAGE)
+    if output_format == "json":
+        click.echo(_cjson.dumps(outcome.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in _review_report.summary_lines(outcome, None if outcome.blocked else target):
+            click.echo(line)
+    failing = outcome.error_count > 0 or (strict and outcome.warning_count > 0)
+    sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+# == /review ==
+
+
+# == district ==
+from . import district as _district  # noqa: E402  (self-contained command block; used by 'collect')
+
+
+def district_mode_or_exit(inbox: Path) -> bool:
+    """True when INBOX holds ward masters (district roll-up); exit 2 when it mixes them with department files."""
+    try:
+        return _district.detect_mode(inbox) == _district.MODE_DISTRICT
+    except _district.MixedFolderError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except _InboxError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def district_collect(inbox: Path, setup: Setup, keys_path: Path | None, out_path: Path | None,
+                     output_format: str, strict: bool) -> int:
+    """The district roll-up of ward masters: verify, merge, write the district master and JSON; the exit code."""
+    from . import district_report as _district_report
+    if keys_path is None:
+        click.echo("Lỗi: thư mục này chứa bảng tổng hợp của các phường; cần chỉ thư mục khóa công khai của các "
+                   "phường bằng --keys THƯ_MỤC (mỗi phường một tệp .pub, xuất bằng 'bdg-workbook keys export').",
+                   err=True)
+        return EXIT_USAGE
+    keyring = trusted_keys_or_exit(keys_path)
+    started = _time.perf_counter()
+    try:
+        result = _district.collect_district(inbox, setup, keyring)
+    except _InboxError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        return EXIT_USAGE
+    target = out_path or _district_report.default_district_path(result, _console.ascii_slug(
+        _district_report.place_of(result.district)))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        written = _district_report.write_district_outputs(result, target, _master_signer_or_exit(None))
+    except OSError as exc:
+        click.echo(f"Lỗi: không ghi được tệp tổng hợp '{target}': {exc.strerror or exc}.", err=True)
+        return EXIT_USAGE
+    if output_format == "json":
+        click.echo(_cjson.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in _district_report.summary_lines(result, written, _time.perf_counter() - started):
+            click.echo(line)
+    failing = result.error_count > 0 or (strict and result.warning_count > 0)
+    return EXIT_FINDINGS if failing else EXIT_OK
+# == /district ==

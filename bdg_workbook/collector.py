@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tempfile
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from .read import read_path
 from .signing import KeyRing
 from .result import (STATUS_COLLECTED, STATUS_REJECTED, STATUS_SUPERSEDED, CollectResult, DepartmentResult,
                      FileOutcome, assign_ranks)
-from .rules.batch import identify, keep_latest, late_returns, missing_departments, shared_documents
+from .rules.batch import identify, keep_latest, late_returns, latest_order, missing_departments, shared_documents
 from .rules.pipeline import FileAnalysis, analyse
 from .workers import Failure, run_isolated
 
@@ -56,7 +57,10 @@ def process_file(item: InputFile, setup: Setup | None = None) -> Processed:
     dept, rejected = identify(setup, sub)
     if dept is None:
         return Processed(item, sub.sha256, sub.size, sub.department, None, rejected)
-    return Processed(item, sub.sha256, sub.size, dept.code, analyse(setup, sub, dept, _KEYRING), [])
+    analysis = analyse(setup, sub, dept, _KEYRING)
+    # only the rules (run above) look at computed and locked cells: they need not cross the pipe
+    analysis.sub = dataclasses.replace(sub, computed={}, locked={})
+    return Processed(item, sub.sha256, sub.size, dept.code, analysis, [])
 
 
 def _hash(path: Path) -> tuple[str, int]:
@@ -87,7 +91,8 @@ def collect_files(setup: Setup, items: Sequence[InputFile], inbox_label: str, jo
     """Collect the given files into a CollectResult (files in path order, departments in list order)."""
     global _SETUP, _KEYRING
     _SETUP, _KEYRING = setup, keyring
-    raw = run_isolated(process_file, list(items), jobs=jobs, timeout=timeout, on_done=progress)
+    raw = run_isolated(process_file, list(items), jobs=jobs, timeout=timeout, on_done=progress,
+                       on_result=_LatestOnly())
     processed = [_failure(items[i], r) if isinstance(r, Failure) else r for i, r in enumerate(raw)]
     result = CollectResult(setup, inbox_label, dt.datetime.now().replace(microsecond=0).isoformat())
     analyses = [p.analysis for p in processed if p.analysis is not None]
@@ -106,7 +111,10 @@ def collect_files(setup: Setup, items: Sequence[InputFile], inbox_label: str, jo
     result.departments = [_department_result(a, findings) for a in kept]
     assign_ranks(result.departments, setup.table.sections_of("penalty")[0].code)
     dropped_ids = {id(a) for a in dropped}
-    result.files = [_outcome(p, findings, dropped_ids) for p in processed]
+    by_file: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_file.setdefault(f.file, []).append(f)
+    result.files = [_outcome(p, by_file.get(p.item.display_name, []), dropped_ids) for p in processed]
     return result
 
 
@@ -129,6 +137,39 @@ def collect(inbox: Path, setup: Setup, jobs: int | None = None,
     return result
 
 
+class _LatestOnly:
+    """As results arrive, slims each file that another file of its department supersedes (``keep_latest``'s
+    choice, whatever the order of arrival), so memory grows with departments, not with files.
+
+    A superseded file keeps its findings, department, date and file name; its submission is cut to its
+    meta and its documents and score cards are dropped: nothing reads them after ``keep_latest``.
+    """
+
+    def __init__(self) -> None:
+        self.latest: dict[str, tuple[tuple, Processed]] = {}
+
+    def __call__(self, index: int, value: object) -> object:
+        if not isinstance(value, Processed) or value.analysis is None:
+            return value
+        a = value.analysis
+        key = (latest_order(a), index)   # keep_latest keeps the largest key, the later file on a tie
+        current = self.latest.get(a.department.code)
+        if current is not None and current[0] > key:
+            _supersede(value)
+        else:
+            if current is not None:
+                _supersede(current[1])
+            self.latest[a.department.code] = (key, value)
+        return value
+
+
+def _supersede(p: Processed) -> None:
+    a = p.analysis
+    assert a is not None
+    bare = dataclasses.replace(a.sub, inputs={}, computed={}, locked={}, evidence=[], bonus=[])
+    p.analysis = dataclasses.replace(a, sub=bare, documents={}, self_card=None, card=None)
+
+
 def _failure(item: InputFile, failure: Failure) -> Processed:
     sha, size = _hash(item.path)
     reason = failure.detail.splitlines()[0] if failure.detail else failure.kind
@@ -142,8 +183,8 @@ def _department_result(a: FileAnalysis, findings: list[Finding]) -> DepartmentRe
                             a.self_card, a.card, errors=counts["error"], warnings=counts["warning"])
 
 
-def _outcome(p: Processed, findings: list[Finding], dropped_ids: set[int]) -> FileOutcome:
-    mine = count_by_severity([f for f in findings if f.file == p.item.display_name])
+def _outcome(p: Processed, mine_found: list[Finding], dropped_ids: set[int]) -> FileOutcome:
+    mine = count_by_severity(mine_found)
     if p.analysis is None:
         status = STATUS_REJECTED
     elif id(p.analysis) in dropped_ids:

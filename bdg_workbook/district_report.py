@@ -13,7 +13,7 @@ from xlsxwriter.workbook import Workbook
 from . import __version__
 from .district import DISTRICT_KIND, STATUS_VI, DistrictResult, WardResult
 from .findings import SEVERITY_VI
-from .layout import absolute
+from .layout import absolute, col_letter
 from .report import GENERATOR, Signer, created_at
 from .report_print import MOVEMENT, keep_together, national_header, signature_block, vn_number
 from .report_sheets import write_table
@@ -37,7 +37,7 @@ DISTRICT_META_KEYS = ("kind", "layout_version", "template_id", "template_version
                       "province", "generated_at", "generator", "generator_version", "wards", "merged", "rejected",
                       "data_hash", "key_id", "signature")
 DATA_NAME = "district_data"
-OFFICE = "PHÒNG LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI"
+OFFICE_LINES = ("PHÒNG LAO ĐỘNG - THƯƠNG BINH", "VÀ XÃ HỘI")
 OFFICE_NAME = "Phòng Lao động - Thương binh và Xã hội"
 REPORT_SYMBOL = "BC-LĐTBXH"
 ADMIN_PREFIXES = ("thành phố ", "thị xã ", "huyện ", "quận ")
@@ -118,8 +118,8 @@ def write_district_summary(sheet: PrintSheet, st: Styles, result: DistrictResult
     for i, (_h, width) in enumerate(cols):
         sheet.set_column(i, i, width)
     width = sum(w for _h, w in cols)
-    row = national_header(sheet, st, [f"UBND {district.upper()}", OFFICE], f"Số: …/{REPORT_SYMBOL}",
-                          f"{place_of(district)}, ngày … tháng … năm {year}", split, last)
+    row = national_header(sheet, st, [f"UBND {district.upper()}", *OFFICE_LINES], f"Số: …/{REPORT_SYMBOL}",
+                          f"{place_of(district)}, ngày … tháng … năm {year}", split, last, len(OFFICE_LINES))
     row = _title(sheet, st, year, district, row + 1, last, width)
     for para in summary_paragraphs(result):
         merge_text(sheet, row, 0, row, last, para, st(size=13, align="justify", valign="top", text_wrap=True))
@@ -213,20 +213,19 @@ def appendix_table(result: DistrictResult) -> Table:
     cols += [Column(f"Phần {code}", NUMBER, 7) for code in sections]
     cols += [Column("Điểm cơ bản", NUMBER, 8), Column("Tổng điểm", NUMBER, 8), Column("Xếp loại", TEXT, 11),
              Column("Hạng trong phường", INTEGER, 8), Column("Loại điểm", TEXT, 11),
-             Column("Tệp tổng hợp của phường", TEXT, 22), Column("SHA-256 tệp tổng hợp", TEXT, 20),
-             Column("Tệp đơn vị", TEXT, 20), Column("SHA-256 tệp đơn vị", TEXT, 20)]
+             Column("Tệp tổng hợp của phường (SHA-256 ở trang Nguồn số liệu)", TEXT, 22),
+             Column("Tệp đơn vị", TEXT, 21), Column("SHA-256 tệp đơn vị", TEXT, 58)]
     rows = []
     for ward in result.wards:
         for i, d in enumerate(ward.departments, 1):
             head = [ward.ward, i, d.code, d.name]
             if d.card is None:
-                rows.append(head + [None] * (len(sections) + 2) + ["Chưa nộp", None, "", ward.file, ward.sha256,
-                                                                   "", ""])
+                rows.append(head + [None] * (len(sections) + 2) + ["Chưa nộp", None, "", ward.file, "", ""])
                 continue
             kind = "Thẩm định" if d.verified else "Sau kiểm tra"
             rows.append(head + [d.card.sections[c].capped for c in sections]
-                        + [d.card.base, d.card.total, d.card.rating, d.rank or None, kind, ward.file, ward.sha256,
-                           d.file, d.sha256])
+                        + [d.card.base, d.card.total, d.card.rating, d.rank or None, kind, ward.file, d.file,
+                           d.sha256])
     return Table(tuple(cols), rows)
 
 
@@ -245,7 +244,7 @@ def ranking_table(result: DistrictResult) -> Table:
 def sources_table(result: DistrictResult) -> Table:
     """Every file received: ward, status, SHA-256, key id and where the trusted key came from, review round."""
     cols = (Column("TT", INTEGER, 5), Column("Tệp", TEXT, 28), Column("Phường, xã", TEXT, 18),
-            Column("Trạng thái", TEXT, 16), Column("SHA-256", TEXT, 40), Column("Mã khóa ký", TEXT, 17),
+            Column("Trạng thái", TEXT, 16), Column("SHA-256", TEXT, 58), Column("Mã khóa ký", TEXT, 17),
             Column("Khóa công khai dùng kiểm tra", TEXT, 24), Column("Vòng thẩm định", INTEGER, 9),
             Column("Số lỗi", INTEGER, 6))
     sources = {w.file: w.key_source for w in result.wards}
@@ -312,17 +311,9 @@ def _write_rows(workbook: Workbook, sheet: PrintSheet, rows: list[list[Any]]) ->
                 put_text(sheet, r, c, value)
             else:
                 put_number(sheet, r, c, value)
-    last = f"{_col(len(rows[0]) - 1)}{len(rows)}"
+    last = f"{col_letter(len(rows[0]) - 1)}{len(rows)}"
     workbook.define_name(DATA_NAME, "=" + absolute(SHEET_DATA, f"A1:{last}"))
     sheet.hide()
-
-
-def _col(index: int) -> str:
-    out, n = "", index + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def _write_meta(workbook: Workbook, sheet: PrintSheet, meta: dict[str, str]) -> None:
@@ -334,3 +325,21 @@ def _write_meta(workbook: Workbook, sheet: PrintSheet, meta: dict[str, str]) -> 
             sheet.write_string(i, 1, clean_text(meta[key]))
         workbook.define_name(f"meta_{key}", "=" + absolute(SHEET_META, f"B{i + 1}"))
     sheet.hide()
+
+
+def summary_lines(result: DistrictResult, written: list[Path], seconds: float) -> list[str]:
+    """The Vietnamese terminal summary of the roll-up: wards by rank, findings, files written."""
+    from .console import finding_lines, points, table
+    rows = [[str(w.rank or "-"), w.ward, f"{len(w.collected)}/{len(w.departments)}",
+             points(w.average) if w.average is not None else "", str(w.review_round), w.file]
+            for w in sorted(result.wards, key=lambda w: (w.rank == 0, w.rank, w.ward))]
+    lines = [table(["Hạng", "Phường, xã", "Đã nộp", "Bình quân", "Vòng TĐ", "Tệp"], rows, right={0, 3, 4}), ""]
+    refused = sum(1 for f in result.files if f.status == "rejected")
+    lines.append(f"Cấp huyện ({result.district or 'chưa rõ'}): nhận {len(result.files)} tệp, tổng hợp "
+                 f"{len(result.wards)} phường, từ chối {refused} tệp; {result.error_count} lỗi, "
+                 f"{result.warning_count} cảnh báo.")
+    lines += ["  " + line for line in finding_lines(result.findings)]
+    lines.append(f"Tệp tổng hợp của huyện: {written[0]}")
+    lines.append(f"Kèm theo: {', '.join(p.name for p in written[1:])}")
+    lines.append(f"Thời gian: {seconds:.2f} giây.")
+    return lines

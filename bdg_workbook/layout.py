@@ -7,7 +7,7 @@ a workbook survives re-saving by LibreOffice or WPS. No other module contains a 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from .model import CriteriaTable, Criterion
 
@@ -252,3 +252,9 @@ class Layout:
     def input_ranges(self) -> list[str]:
         """Names of input ranges on the evidence and bonus sheets."""
         return [f"ev_{r}" for r in EVIDENCE_INPUTS] + [f"bonus_{r}" for r in self.bonus_inputs]
+
+
+@lru_cache(maxsize=8)
+def layout_of(table: CriteriaTable) -> Layout:
+    """One shared Layout per criteria table (rows and names computed once; read-only for callers)."""
+    return Layout(table)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 from decimal import Decimal
+from functools import lru_cache
 from typing import Mapping
 
 from .formulas import all_formulas
-from .layout import COL_EVIDENCE, COL_PCT, COL_POINTS, SHEET_SCORE, Layout
+from .layout import COL_EVIDENCE, COL_PCT, COL_POINTS, SHEET_SCORE, Layout, layout_of
 from .model import CriteriaTable, Department, Setup
 from .scoring import ItemInput, ScoreCard, score
 
@@ -56,14 +57,24 @@ def formula_values(lay: Layout, card: ScoreCard, evidence_counts: Mapping[str, i
 
 def score_cell_names(lay: Layout) -> dict[str, str]:
     """Scoring-sheet cell address -> its defined name (single cells only)."""
+    return dict(_score_cell_names(lay))
+
+
+@lru_cache(maxsize=8)
+def _score_cell_names(lay: Layout) -> dict[str, str]:
     return {cell: name for name, (sheet, cell) in lay.names.items() if sheet == SHEET_SCORE and ":" not in cell}
 
 
 def expected_locked_content(setup: Setup, dept: Department) -> dict[str, str]:
     """Defined name -> text, number or formula its locked cell must hold in the issued workbook."""
-    lay = Layout(setup.table)
+    return dict(_expected_locked_content(setup.table, dept))
+
+
+@lru_cache(maxsize=64)   # the collector asks for it for every file of a department
+def _expected_locked_content(table: CriteriaTable, dept: Department) -> dict[str, str]:
+    lay = layout_of(table)
     out: dict[str, str] = {"info_dept_code": dept.code, "info_dept_name": dept.name}
-    for crit in setup.table.criteria:
+    for crit in table.criteria:
         out[f"txt_{crit.key}"] = crit.text
         out[f"max_{crit.key}"] = number_text(crit.max)
     names = score_cell_names(lay)

@@ -20,7 +20,8 @@ from .master_layout import (AUDIT_COLUMNS, AUDIT_NAME, DATA_COLUMNS, DATA_NAME, 
                             DATA_STATUS_MISSING, MASTER_META_KEYS, REVIEW_NAME_PREFIX, REVIEWED_DATA_COLUMNS,
                             SHEET_AUDIT, SHEET_DATA, SHEET_META)
 from .report_tables import data_hash
-from .signing import SIGNED_MASTER_KEYS, UNSIGNED, KeyRing, Verification, verify_meta
+from .scoring import excel_round
+from .signing import SIGNED_MASTER_KEYS, KeyRing, Verification, verify_meta
 from .submission import Cell
 from .xlsxcells import NameTarget, Package, read_cells
 from .xlsxzip import Limits, SafeZip
@@ -29,8 +30,8 @@ KIND_WARD_MASTER = "ward_master"
 KIND_DISTRICT_MASTER = "district_master"
 KIND_DEPARTMENT = "department"
 KIND_UNKNOWN = "unknown"
-MAX_DATA_ROWS = 100_000
-MAX_AUDIT_ROWS = 100_000
+MAX_DATA_ROWS = 20_000
+MAX_AUDIT_ROWS = 20_000
 _REVIEW_PREFIXES = tuple(p + "_" for p in REVIEW_NAME_PREFIX.values())
 
 
@@ -58,11 +59,6 @@ class MasterFile:
         """Review rounds done on this master (0 for the collector's master; -1 when unreadable)."""
         text = self.meta.get("review_round", "") or "0"
         return int(text) if text.isdigit() else -1
-
-    @property
-    def reviewed(self) -> bool:
-        """True when the data sheet carries a ``verified`` column."""
-        return bool(self.data) and tuple(self.data[0]) == REVIEWED_DATA_COLUMNS
 
 
 def _load_bytes(path: Path, limits: Limits) -> bytes:
@@ -107,7 +103,8 @@ def read_master(path: Path, display_name: str | None = None, review: bool = Fals
     meta_targets = {k: _single(pkg, f"meta_{k}") for k in MASTER_META_KEYS}
     data_target = _range(pkg, DATA_NAME, MAX_DATA_ROWS, len(REVIEWED_DATA_COLUMNS))
     if meta_targets["kind"] is None or data_target is None:
-        raise WorkbookError("F02", "thiếu tên meta_kind hoặc master_data (không phải bảng tổng hợp do bdg-workbook ghi)")
+        raise WorkbookError("F02", "thiếu tên meta_kind hoặc master_data "
+                                   "(không phải bảng tổng hợp do bdg-workbook ghi)")
     audit_target = _range(pkg, AUDIT_NAME, MAX_AUDIT_ROWS, len(AUDIT_COLUMNS))
     review_targets = {n: _single(pkg, n) for n in pkg.names if n.startswith(_REVIEW_PREFIXES)} if review else {}
     wanted: dict[str, set[tuple[int, int]]] = {}
@@ -181,11 +178,6 @@ class Integrity:
     verification: Verification | None
     problems: tuple[tuple[str, str], ...]      # (sheet, Vietnamese reason) for every hash problem
 
-    @property
-    def signed(self) -> bool:
-        """True when the master carries a signature."""
-        return self.verification is not None and self.verification.status != UNSIGNED
-
 
 def check_integrity(master: MasterFile, keyring: KeyRing | None) -> Integrity:
     """Recompute data_hash and audit_hash, look for formulas, and verify the signature (when keys are given)."""
@@ -234,9 +226,9 @@ class DeptData:
         """A number of the data sheet (column 0 self, 1 counted, 2 verified); DataError when it is not one."""
         row = self.values.get(key)
         value = row[column] if row is not None and column < len(row) else None
-        if isinstance(value, bool) or not isinstance(value, Decimal) or not value.is_finite():
+        if isinstance(value, bool) or not isinstance(value, Decimal) or not value.is_finite() or abs(value) > 10 ** 9:
             raise DataError(f"đơn vị {self.code}: khóa '{key}' thiếu hoặc không phải số ({value!r})")
-        return value
+        return excel_round(value)      # 14.539999999999999 as xlsxwriter writes 14.54 is 14.54 again
 
     def text(self, key: str, column: int = 1) -> str:
         """A text value of the data sheet ('' when blank)."""

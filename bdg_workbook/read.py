@@ -44,7 +44,10 @@ def read_bytes(data: bytes, path: str, display_name: str, mtime: float = 0.0, li
     missing_meta = [k for k in ("layout_version", "template_id", "department_code", "year") if f"meta_{k}" not in targets]
     if missing_meta:
         raise WorkbookError("F02", f"trang '{SHEET_META}' thiếu thông tin {', '.join(missing_meta)}")
-    cells = {key: _within_excel_range(cell) for key, cell in read_cells(pkg, wanted).items()}
+    cells = read_cells(pkg, wanted)
+    for key, cell in cells.items():
+        if isinstance(cell.value, Decimal):
+            cells[key] = _within_excel_range(cell)
 
     def single(name: str) -> Cell:
         t = targets[name]
@@ -106,13 +109,12 @@ def _row_no(cell: Cell) -> int:
 
 
 def _evidence(targets: dict[str, NameTarget], cells: dict) -> list[EvidenceRow]:
-    cols = {role: _column(targets, cells, f"ev_{role}") for role in EVIDENCE_INPUTS}
-    n = min((len(c) for c in cols.values()), default=0)
+    cols = [_column(targets, cells, f"ev_{role}") for role in EVIDENCE_INPUTS]
     rows = []
-    for i in range(n):
-        row = {role: cols[role][i] for role in EVIDENCE_INPUTS}
-        if all(c.is_blank for c in row.values()):
+    for line in zip(*cols):
+        if all(c.is_blank for c in line):
             continue
+        row = dict(zip(EVIDENCE_INPUTS, line))
         rows.append(EvidenceRow(_row_no(row["code"]), **row))
     return rows
 

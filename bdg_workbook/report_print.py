@@ -158,13 +158,13 @@ def _national_header(sheet: PrintSheet, st: Styles, result: CollectResult, split
 
 
 def national_header(sheet: PrintSheet, st: Styles, lines: Sequence[str], number: str, place_date: str,
-                    split: int, last: int) -> int:
-    """NĐ 30/2020 header: issuer lines (last one bold) left, Quốc hiệu/Tiêu ngữ right, rules, number and
-    place/date (italic); returns the next free row."""
+                    split: int, last: int, bold_lines: int = 1) -> int:
+    """NĐ 30/2020 header: issuer lines (the last ``bold_lines`` bold) left, Quốc hiệu/Tiêu ngữ right, rules,
+    number and place/date (italic); returns the next free row."""
     lines = list(lines)
     for i, text in enumerate(lines):
         merge_text(sheet, i, 0, i, split - 1, text,
-                   st(size=12, bold=i == len(lines) - 1, align="center", valign="vcenter"))
+                   st(size=12, bold=i >= len(lines) - bold_lines, align="center", valign="vcenter"))
     merge_text(sheet, 0, split, 0, last, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                st(size=12, bold=True, align="center", valign="vcenter"))
     merge_text(sheet, 1, split, 1, last, "Độc lập - Tự do - Hạnh phúc",

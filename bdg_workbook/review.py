@@ -267,8 +267,9 @@ def _cap_warnings(outcome: ReviewOutcome, data: DeptData, before: ScoreCard, aft
     for sec in (*outcome.setup.table.sections_of("bonus"), *outcome.setup.table.sections_of("penalty")):
         raw = after.sections[sec.code].raw
         if raw > sec.max and raw != before.sections[sec.code].raw:
-            outcome.findings.append(make("R10", department=data.code, file=outcome.master.display_name,
-                                         sheet=SHEET_REVIEW, value=vn(raw), section=sec.code, cap=vn(sec.max)))
+            outcome.findings.append(make("R10", department=data.code, criterion=sec.code, sheet=SHEET_REVIEW,
+                                         file=outcome.master.display_name, value=vn(raw), section=sec.code,
+                                         cap=vn(sec.max)))
 
 
 def _number_or(data: DeptData, key: str, default: Decimal = Decimal(0)) -> Decimal:

@@ -94,3 +94,29 @@ def review_paragraphs(outcome: ReviewOutcome) -> list[str]:
              f"từng tiêu chí xem tại trang “{SHEET_APPENDIX}” và “{SHEET_REVIEW}”. Minh chứng và các phát hiện khi "
              f"thu thập xem ở bản tổng hợp do lệnh collect ghi. Kết quả cụ thể như sau:")
     return ["    " + lead, "    " + check]
+
+
+def summary_lines(outcome: ReviewOutcome, written: Path | None) -> list[str]:
+    """The Vietnamese terminal summary: departments before/after, findings, the file written (or why not)."""
+    from .console import finding_lines, points, table
+    lines = []
+    if outcome.departments:
+        rows = [[str(d.result.rank), str(d.counted_rank), d.result.department.code, d.result.department.short_name,
+                 points(d.result.self_card.total), points(d.counted_card.total), points(d.result.card.total),
+                 d.result.card.rating] for d in sorted(outcome.departments, key=lambda d: d.result.rank)]
+        lines.append(table(["Hạng", "Hạng cũ", "Mã", "Đơn vị", "Tự chấm", "Sau kiểm tra", "Thẩm định", "Xếp loại"],
+                           rows, right={0, 1, 4, 5, 6}))
+        lines.append("")
+    refused = " (các sửa đổi có lỗi không được áp dụng)" if outcome.error_count else ""
+    lines.append(f"Vòng thẩm định {outcome.round}: áp dụng {len(outcome.edits)} điều chỉnh; "
+                 f"{outcome.error_count} lỗi{refused}, {outcome.warning_count} cảnh báo.")
+    for edit in outcome.edits:
+        lines.append(f"  {edit.department} {edit.criterion}: {points(edit.before)} → {points(edit.after)} "
+                     f"({edit.reason})")
+    lines += ["  " + line for line in finding_lines(outcome.findings)]
+    if written is None:
+        lines.append(f"KHÔNG ghi bản thẩm định: tệp {outcome.master.display_name} không còn nguyên vẹn "
+                     "(xem các lỗi ở trên).")
+    else:
+        lines.append(f"Bản thẩm định: {written} (nhật ký {len(outcome.audit)} dòng qua {outcome.round} vòng).")
+    return lines

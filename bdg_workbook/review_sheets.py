@@ -121,6 +121,8 @@ def _department_block(workbook: Workbook, sheet: PrintSheet, st: Styles, table: 
         put_text(sheet, row, col["department"], dept.code, center)
         put_text(sheet, row, col["code"], crit.code, center)
         label = short_label(crit.text, 100)
+        if not entry.prefill_card.items[crit.code].applicable:
+            label += " (đơn vị chọn Không áp dụng)"
         put_text(sheet, row, col["text"], label, text)
         put_number(sheet, row, col["max"], crit.max, num)
         put_number(sheet, row, col["self"], entry.self_card.items[crit.code].points, num)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import pickle
 import resource
 import time
 import traceback
@@ -80,8 +81,13 @@ class _Worker:
 
 def run_isolated(func: Callable[[Any], Any], payloads: Sequence[Any], jobs: int | None = None,
                  timeout: float = DEFAULT_TIMEOUT_S, memory: int = DEFAULT_MEMORY_BYTES,
-                 on_done: Callable[[int], None] | None = None) -> list[Any]:
-    """Run ``func`` over payloads in isolated workers; a failed task yields a ``Failure``."""
+                 on_done: Callable[[int], None] | None = None,
+                 on_result: Callable[[int, Any], Any] | None = None) -> list[Any]:
+    """Run ``func`` over payloads in isolated workers; a failed task yields a ``Failure``.
+
+    ``on_result(index, value)``, if given, sees each result as it arrives and returns what is kept for it
+    (the caller may slim results it will not need whole, so memory does not grow with the batch).
+    """
     results: list[Any] = [None] * len(payloads)
     if not payloads:
         return results
@@ -92,28 +98,29 @@ def run_isolated(func: Callable[[Any], Any], payloads: Sequence[Any], jobs: int 
     done = 0
     try:
         while done < len(payloads):
-            for w in workers:
-                if w.task is None and pending:
-                    w.task, w.started = pending.pop(), time.monotonic()
-                    w.conn.send((w.task, payloads[w.task]))
+            _assign(workers, pending, payloads)
             busy = [w for w in workers if w.task is not None]
             now = time.monotonic()
             wait_for = max(0.01, min(w.started + timeout - now for w in busy))
             ready = wait([w.conn for w in busy], timeout=wait_for)
+            arrived = []
             for i, w in enumerate(workers):
                 if w.task is None:
                     continue
                 outcome = _collect(w, ready, timeout)
                 if outcome is None:
                     continue
-                index, value, replace = outcome
-                results[index] = value
+                arrived.append(outcome[:2])
+                if outcome[2]:
+                    w.kill()
+                    workers[i] = _Worker(ctx, func, memory)
+            _assign(workers, pending, payloads)   # workers go on while the parent decodes what arrived
+            for index, value in arrived:
+                index, value = _decode(index, value)
+                results[index] = on_result(index, value) if on_result else value
                 done += 1
                 if on_done:
                     on_done(index)
-                if replace:
-                    w.kill()
-                    workers[i] = _Worker(ctx, func, memory)
     finally:
         for w in workers:
             try:
@@ -124,16 +131,37 @@ def run_isolated(func: Callable[[Any], Any], payloads: Sequence[Any], jobs: int 
     return results
 
 
+def _assign(workers: list[_Worker], pending: list[int], payloads: Sequence[Any]) -> None:
+    for w in workers:
+        if w.task is None and pending:
+            w.task, w.started = pending.pop(), time.monotonic()
+            w.conn.send((w.task, payloads[w.task]))
+
+
+class _Message(bytes):
+    """A worker's pickled (index, (status, value)), decoded after the worker has its next task."""
+
+
+def _decode(index: int, value: Any) -> tuple[int, Any]:
+    if not isinstance(value, _Message):
+        return index, value
+    try:
+        got_index, (_status, result) = pickle.loads(value)
+    except Exception as exc:  # noqa: BLE001 - a garbled result is that one task's failure
+        return index, Failure("crashed", f"kết quả không đọc được ({type(exc).__name__})")
+    return got_index, result
+
+
 def _collect(w: _Worker, ready: list, timeout: float) -> tuple[int, Any, bool] | None:
     index = w.task
     if w.conn in ready:
         try:
-            got_index, (status, value) = w.conn.recv()
+            message = _Message(w.conn.recv_bytes())
         except (EOFError, OSError):
             w.task = None
             return index, Failure("crashed", f"tiến trình đọc tệp bị dừng đột ngột (mã {w.proc.exitcode})"), True
         w.task = None
-        return got_index, value if status == "ok" else value, False
+        return index, message, False
     if time.monotonic() - w.started > timeout:
         w.task = None
         return index, Failure("timeout", f"đọc tệp quá {timeout:.0f} giây"), True

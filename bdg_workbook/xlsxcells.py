@@ -35,8 +35,8 @@ _ESCAPE_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_TEXT = 32767
 _PLAIN_START = re.compile(rb"""(?:\xef\xbb\xbf)?(?:<\?xml\s+version\s*=\s*(["'])1\.[0-9]+\1"""
-                          rb"""(?:\s+encoding\s*=\s*(["'])[Uu][Tt][Ff]-8\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\3)?"""
-                          rb"""\s*\?>)?\s*<[A-Za-z_]""")
+                          rb"""(?:\s+encoding\s*=\s*(["'])[Uu][Tt][Ff]-8\2)?"""
+                          rb"""(?:\s+standalone\s*=\s*(["'])(?:yes|no)\3)?\s*\?>)?\s*<[A-Za-z_]""")
 
 #: False makes every read use the reference reader (tests compare the two).
 FAST_READER = True
@@ -186,10 +186,7 @@ def read_cells(pkg: Package, wanted: dict[str, set[tuple[int, int]]]) -> dict[tu
         if part is None:
             raise WorkbookError("F02", f"thiếu trang '{sheet}'")
         raw = _scan_sheet(pkg.zf, part, cells, by_row)
-        for (row, col), found in raw.items():
-            if found is xlsxfast.BLANK:
-                continue
-            kind, value, formula = found
+        for (row, col), (kind, value, formula) in raw.items():
             key = (sheet, row, col)
             if kind == "s":
                 shared_needed[key] = value

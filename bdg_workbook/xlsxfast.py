@@ -46,8 +46,6 @@ _COLUMNS: dict[bytes, int] = {}                              # column letters ->
 _KINDS: dict[bytes, str] = {}                                # a cell's attributes after r -> its type
 _CONTENTS: dict[tuple[str, bytes], tuple] = {}               # (type, content) -> cell tuple: the locked text and
                                                              # formulas of a form repeat in every returned file
-#: what a blank cell reads as (the caller keeps its blank Cell)
-BLANK = ("n", None, None)
 #: the only cell types whose empty cell is not blank ("#REF!", "#ERR", FALSE)
 _FILLED_WHEN_EMPTY = frozenset(("s", "e", "b"))
 
@@ -74,7 +72,7 @@ def scan_sheet(stream, by_row: dict[int, set[int]], make: MakeTuple) -> dict[tup
 
 def _sheet_region(stream, max_row: int) -> tuple[bytearray, list[tuple[int, int]], int, int]:
     """Inflate up to the first row past ``max_row`` (or the end of sheetData); rows as (number, tag start)."""
-    buf, rows, pos, row_no, last = bytearray(), [], 0, 0, 0
+    buf, rows, pos, row_no = bytearray(), [], 0, 0
     while True:
         chunk = stream.read(CHUNK)
         buf += chunk
@@ -89,10 +87,7 @@ def _sheet_region(stream, max_row: int) -> tuple[bytearray, list[tuple[int, int]
                 return buf, rows, m.start(), pos
             if row_no > max_row:
                 return buf, rows, m.start(), pos
-            if row_no <= last:
-                raise Unusual("rows out of order")
-            last = row_no
-            rows.append((row_no, m.start()))
+            rows.append((row_no, m.start()))         # in any order, repeated or not: a later cell wins
         if not chunk:
             return buf, rows, len(buf), len(buf)
         pos = max(pos, buf.rfind(b"<", pos))
@@ -124,8 +119,8 @@ def _pick(tokens: list[tuple], rows: list[tuple[int, int]], by_row: dict[int, se
                 found[(row_no, col)] = _cell(kind, content, make)
             elif kind in _FILLED_WHEN_EMPTY:
                 found[(row_no, col)] = make(kind, None, None, None)
-            else:
-                found[(row_no, col)] = BLANK                     # <c r=".." s=".."/>: blank
+            elif found:
+                found.pop((row_no, col), None)                   # <c r=".." s=".."/>: blank (a later cell wins)
     if index + 1 != len(rows):
         raise Unusual("row inside a cell")
     return found
@@ -201,7 +196,8 @@ def _check_region(buf: bytearray, end: int) -> int:
     if root.get("xmlns", "").encode() != NS_MAIN or any(v.encode() == NS_MAIN for k, v in root.items() if k != "xmlns"):
         raise Unusual("namespace")
     root_end = head.end()
-    if _GT_IN_VALUE.search(buf, root_end, end):
+    # as many ">" as "<" means every ">" ends a tag (the usual case, checked at memchr speed)
+    if buf.count(b">", root_end, end) != buf.count(b"<", root_end, end) and _GT_IN_VALUE.search(buf, root_end, end):
         raise Unusual("'>' inside an attribute value")
     parser = expat.ParserCreate(namespace_separator="}")
     # called only when met, so free on plain parts: any of these sends the part to the reference reader

@@ -54,7 +54,7 @@ class SafeZip:
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
             infos = self.zip.infolist()
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        except Exception as exc:  # noqa: BLE001 - BadZipFile, EOFError, NotImplementedError ("zip file version")…
             raise WorkbookError("F01", f"tệp nén bị hỏng hoặc bị cắt cụt ({type(exc).__name__})") from exc
         if len(infos) > self.limits.max_entries:
             raise WorkbookError("F05", f"tệp nén có {len(infos)} mục, quá giới hạn {self.limits.max_entries}")
@@ -67,14 +67,17 @@ class SafeZip:
 
     def _check_declared_sizes(self) -> None:
         """Reject up front a member whose declared size or ratio is a bomb, even one the reader never opens."""
+        mib = 1024 * 1024
         for info in self.infos.values():
             if info.file_size > self.limits.max_member_bytes:
-                raise WorkbookError("F05", f"phần '{info.filename}' giải nén ra {info.file_size // (1024 * 1024)} MiB, "
-                                           f"vượt {self.limits.max_member_bytes // (1024 * 1024)} MiB")
+                raise WorkbookError("F05", f"phần '{info.filename}' giải nén ra {info.file_size // mib} MiB, "
+                                           f"vượt {self.limits.max_member_bytes // mib} MiB")
             if info.file_size > RATIO_GRACE_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
                 raise WorkbookError("F05", f"phần '{info.filename}' có tỷ lệ nén vượt 1:{MAX_RATIO} (bom nén)")
 
     def _check_kind(self) -> None:
+        if any(i.flag_bits & 0x1 for i in self.infos.values()):
+            raise WorkbookError("F06", "tệp nén có mục được mã hóa")
         if "mimetype" in self.infos and self.read("mimetype", 256).startswith(ODS_MIME):
             raise WorkbookError("F08", "tệp LibreOffice (.ods) đổi tên thành .xlsx")
         if "[Content_Types].xml" not in self.infos or "xl/workbook.xml" not in self.infos:
@@ -83,8 +86,6 @@ class SafeZip:
         types = self.read("[Content_Types].xml", 1 << 20)
         if any(n.endswith("vbaproject.bin") for n in lowered) or b"macroEnabled" in types:
             raise WorkbookError("F07", "tệp có chứa macro (VBA); phường không nhận tệp có macro")
-        if any(i.flag_bits & 0x1 for i in self.infos.values()):
-            raise WorkbookError("F06", "tệp nén có mục được mã hóa")
 
     def has(self, name: str) -> bool:
         """True when the member exists."""
@@ -97,7 +98,7 @@ class SafeZip:
             raise WorkbookError("F02", f"thiếu phần '{name}' trong tệp")
         try:
             raw = self.zip.open(info)
-        except (zipfile.BadZipFile, NotImplementedError, ValueError, RuntimeError, OSError) as exc:
+        except (zipfile.BadZipFile, NotImplementedError, ValueError, RuntimeError, OSError, EOFError) as exc:
             raise WorkbookError("F01", f"không mở được phần '{name}' ({type(exc).__name__})") from exc
         return BoundedStream(raw, name, info.compress_size, self.limits.max_member_bytes)
 

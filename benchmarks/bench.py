@@ -292,8 +292,8 @@ def run(args: argparse.Namespace, root: Path) -> None:
         print(f"collect {label}: {base / secs:.1f}x the openpyxl baseline (target >= 10x); "
               f"floor / collect = {secs / floor:.1f} (target <= 10)")
     for n, mem in memory.items():
-        print(f"peak memory, collect --jobs 2, N={n}: parent + workers {mem['tree_peak']:.0f} MiB "
-              f"(sum of RSS, sampled); parent {mem['parent_peak']:.0f} MiB; largest worker {mem['worker_peak']:.0f} MiB")
+        print(f"peak memory, collect --jobs 2, N={n}: parent + workers {mem['tree_peak']:.0f} MiB (sum of RSS, "
+              f"sampled); parent {mem['parent_peak']:.0f} MiB; largest worker {mem['worker_peak']:.0f} MiB")
 
 
 if __name__ == "__main__":

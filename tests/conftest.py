@@ -30,3 +30,11 @@ def generated_workbooks(setup: Setup, tmp_path_factory: pytest.TempPathFactory) 
     out = tmp_path_factory.mktemp("generated") / str(setup.config.year)
     generate_workbooks(setup, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def demo_wards(setup: Setup, tmp_path_factory: pytest.TempPathFactory) -> list:
+    """Three ward masters made by the demo (issue 7): different seeds, ward names and signing keys (read-only)."""
+    from wards import make_demo_wards
+
+    return make_demo_wards(setup, tmp_path_factory.mktemp("wards"))

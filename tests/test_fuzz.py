@@ -102,15 +102,18 @@ def xml_element(rng: random.Random, data: bytes) -> tuple[bytes, str]:
 
 
 def xml_attribute(rng: random.Random, data: bytes) -> tuple[bytes, str]:
-    """Drop one attribute or set it to garbage."""
+    """Drop one attribute, duplicate it (not well-formed) or set it to garbage."""
     def change(r: random.Random, body: bytes) -> tuple[bytes, str]:
         xml = body.decode("utf-8", "replace")
         found = list(re.finditer(r'\s([\w:]+)="([^"]*)"', xml))
         if not found:
             return body, "no attribute"
         m = r.choice(found)
-        if r.random() < 0.3:
+        roll = r.random()
+        if roll < 0.25:
             return (xml[:m.start()] + xml[m.end():]).encode("utf-8"), f"drop {m.group(1)}@{m.start()}"
+        if roll < 0.35:
+            return (xml[:m.end()] + m.group(0) + xml[m.end():]).encode("utf-8"), f"twice {m.group(1)}@{m.start()}"
         value = r.choice(GARBAGE).replace('"', "&quot;").replace("<", "&lt;")
         new = f' {m.group(1)}="{value}"'
         return (xml[:m.start()] + new + xml[m.end():]).encode("utf-8"), f"{m.group(1)}={value[:20]!r}@{m.start()}"

@@ -32,6 +32,11 @@ def identify(setup: Setup, sub: Submission) -> tuple[Department | None, list[Fin
     return (dept if not found else None), found
 
 
+def latest_order(a: FileAnalysis) -> tuple:
+    """What ``keep_latest`` sorts a department's files by: self-assessment date, file time, file name."""
+    return (a.submitted.toordinal() if a.submitted else 0, a.sub.mtime, a.sub.display_name)
+
+
 def keep_latest(analyses: list[FileAnalysis]) -> tuple[list[FileAnalysis], list[FileAnalysis], list[Finding]]:
     """One file per department: the latest by self-assessment date, then file time; the others reported."""
     by_dept: dict[str, list[FileAnalysis]] = {}
@@ -39,7 +44,7 @@ def keep_latest(analyses: list[FileAnalysis]) -> tuple[list[FileAnalysis], list[
         by_dept.setdefault(a.department.code, []).append(a)
     kept, dropped, found = [], [], []
     for group in by_dept.values():
-        group.sort(key=lambda a: (a.submitted.toordinal() if a.submitted else 0, a.sub.mtime, a.sub.display_name))
+        group.sort(key=latest_order)   # stable: of equal keys the later in ``analyses`` is kept
         latest = group[-1]
         kept.append(latest)
         for older in group[:-1]:

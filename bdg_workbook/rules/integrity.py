@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 from typing import Mapping
 
-from ..layout import Layout
+from ..layout import layout_of
 from ..locked import expected_locked_content, formula_values, score_cell_names
 from ..model import Department
 from ..scoring import ScoreCard, excel_round
@@ -21,6 +22,7 @@ CODES = ("E13", "W04")
 _STRING_RE = re.compile(r'("(?:[^"]|"")*")')
 
 
+@lru_cache(maxsize=4096)   # the same formulas come back in every file
 def normalise_formula(text: str) -> str:
     """Formula text compared across Excel, LibreOffice and WPS spellings (case, spaces, $ and _xlfn.)."""
     text = unicodedata.normalize("NFC", text.lstrip("="))
@@ -57,7 +59,7 @@ def check_locked(ctx: FileContext, dept: Department) -> None:
 
 def check_cached(ctx: FileContext, card: ScoreCard, evidence_counts: Mapping[str, int]) -> None:
     """Cached formula results must equal the recomputation from the raw inputs (never trusted)."""
-    lay = Layout(ctx.setup.table)
+    lay = layout_of(ctx.setup.table)
     names = score_cell_names(lay)
     for address, want in formula_values(lay, card, evidence_counts).items():
         name = names.get(address)

@@ -6,7 +6,7 @@ and no key to check with), E18 (the locked-content hash in the meta is not the o
 
 from __future__ import annotations
 
-from ..layout import Layout
+from ..layout import layout_of
 from ..locked import expected_locked_content, locked_hash
 from ..model import Department
 from ..signing import UNSIGNED, KeyRing, verify_meta
@@ -19,7 +19,7 @@ CODES = ("E17", "E18", "W15")
 def check_signature(ctx: FileContext, dept: Department, keyring: KeyRing | None) -> None:
     """Verify the meta signature against the trusted keys and the issued locked-content hash."""
     meta = ctx.sub.meta
-    sheet, ref = Layout(ctx.setup.table).names["meta_signature"]
+    sheet, ref = layout_of(ctx.setup.table).names["meta_signature"]
     meta_cell = Cell(sheet, ref)
     if keyring is None or len(keyring) == 0:
         if not meta.get("signature"):
