@@ -30,13 +30,15 @@ _GT_IN_VALUE = re.compile(rb"""=\s*(?:"[^"<>]*>|'[^'<>]*>)""")
 _ROW_RE = re.compile(rb"""<row(?:\s+r="([0-9]{1,7})"(?=[\s/>])|(?=[\s/>]))([^>]*)>|</sheetData\s*>"""
                      rb"""|<sheetData(?=[\s/>])[^>]*/>""")
 _ROW_R_RE = re.compile(rb'(?:^|\s)r\s*=\s*"([^"]*)"')
+# a cell's content stops at any <c or </c: a cell inside a cell is not matched (and so counted as unusual)
 _TOKEN_RE = re.compile(rb"""<(?:(row)(?=[\s/>])|c r="([A-Z]{1,3})[0-9]{1,7}"([^>]*)"""
-                       rb"""(?:(?<=/)>|>([^<]*(?:<(?!/c[\s>])[^<]*)*)</c\s*>))""")
+                       rb"""(?:(?<=/)>|>([^<]*(?:<(?!/?c[\s/>])[^<]*)*)</c\s*>))""")
 _CONTENT_RE = re.compile(
     rb"""\s*(?:<f(?=[\s/>])([^>]*?)(?:/>|>([^<]*)</f\s*>)\s*)?"""
     rb"""(?:<v(?=[\s/>])[^>]*?(?:/>|>([^<]*)</v\s*>)\s*)?"""
     rb"""(?:<is(?=[\s/>])[^>]*?(?:/>|>(.*?)</is\s*>)\s*)?""", re.S)
-_SI_RE = re.compile(rb"<si(?=[\s/>])[^>]*?(?:/>|>(.*?)</si\s*>)", re.S)
+_SI_RE = re.compile(rb"<si(?=[\s/>])[^>]*?(?:/>|>([^<]*(?:<(?!/?si[\s/>])[^<]*)*)</si\s*>)")
+_SI_EMPTY_RE = re.compile(rb"<si(?=[\s/])[^>]*/>")
 _T_RE = re.compile(rb"<t(?=[\s/>])[^>]*?(?:/>|>([^<]*)</t\s*>)")
 _RPH_RE = re.compile(rb"<rPh[\s/>]")
 _ENTITY_RE = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
@@ -76,6 +78,8 @@ def _sheet_region(stream, max_row: int) -> tuple[bytearray, list[tuple[int, int]
     while True:
         chunk = stream.read(CHUNK)
         buf += chunk
+        if chunk and b">" not in chunk:
+            continue                                   # no tag ends here: nothing new to match (keeps it linear)
         for m in _ROW_RE.finditer(buf, pos):
             pos = m.end()
             number = m.group(1)
@@ -90,7 +94,13 @@ def _sheet_region(stream, max_row: int) -> tuple[bytearray, list[tuple[int, int]
             rows.append((row_no, m.start()))         # in any order, repeated or not: a later cell wins
         if not chunk:
             return buf, rows, len(buf), len(buf)
-        pos = max(pos, buf.rfind(b"<", pos))
+        pos = _resume(buf, pos)
+
+
+def _resume(buf: bytearray, pos: int) -> int:
+    """Where to match again once more bytes come: at an unfinished tag, else after everything read."""
+    last = buf.rfind(b"<", pos)
+    return last if last >= 0 and buf.find(b">", last) < 0 else len(buf)
 
 
 def _row_number(attrs: bytes, previous: int) -> int:
@@ -156,6 +166,9 @@ def shared_strings(stream, needed: set[int]) -> dict[int, str]:
     while end is None:
         chunk = stream.read(CHUNK)
         buf += chunk
+        fresh = max(pos, len(buf) - len(chunk) - 256)
+        if chunk and buf.find(b"</si", fresh) < 0 and not _SI_EMPTY_RE.search(buf, fresh):
+            continue                                   # no string ends here (keeps a huge string linear)
         for m in _SI_RE.finditer(buf, pos):
             found.append((m.start(), m.start(1), m.end(1)))
             pos = m.end()
