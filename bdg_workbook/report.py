@@ -30,7 +30,7 @@ from .report_tables import (NUMBER, Table, bonus_table, data_hash, data_rows, ev
                             findings_table, missing_table, summary_rows, summary_table)
 from .result import CollectResult
 from .review_sheets import ReviewEntry, audit_hash, write_audit_sheet, write_review_sheet
-from .safe_text import atomic_write_bytes, atomic_write_text, clean_text, csv_safe
+from .safe_text import atomic_write_all, atomic_write_bytes, atomic_write_text, clean_text, csv_safe
 
 GENERATOR = "bdg-workbook"
 CSV_FILES = ("summary.csv", "findings.csv", "evidence.csv")
@@ -191,15 +191,24 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def manifest_dict(result: CollectResult, path: Path, outputs: Iterable[Path] = ()) -> dict[str, Any]:
-    """The run manifest: every input file (SHA-256, department, status, finding counts) and every output."""
+def manifest_dict(result: CollectResult, path: Path, outputs: Iterable[Path] = (),
+                  contents: dict[Path, bytes] | None = None) -> dict[str, Any]:
+    """The run manifest: every input file (SHA-256, department, status, finding counts) and every output.
+
+    Outputs are hashed from ``contents`` when given (bytes about to be written), else as they are on disk.
+    """
     cfg, table = result.setup.config, result.setup.table
     inputs = [{"file": f.display_name, "path": f.path, "sha256": f.sha256, "size": f.size,
                "department": f.department, "status": f.status,
                "status_vi": FILE_STATUS_VI.get(f.status, f.status), "errors": f.errors, "warnings": f.warnings}
               for f in result.files]
-    written = [{"file": _relative(Path(p), Path(path).parent), "sha256": sha256_file(Path(p)),
-                "size": Path(p).stat().st_size} for p in outputs]
+    def _entry(p: Path) -> dict[str, Any]:
+        if contents is not None and p in contents:
+            data = contents[p]
+            return {"file": _relative(p, Path(path).parent), "sha256": hashlib.sha256(data).hexdigest(),
+                    "size": len(data)}
+        return {"file": _relative(p, Path(path).parent), "sha256": sha256_file(p), "size": p.stat().st_size}
+    written = [_entry(Path(p)) for p in outputs]
     return {"kind": "collect_manifest", "generator": GENERATOR, "generator_version": __version__,
             "generated_at": result.generated_at, "ward": cfg.ward, "year": cfg.year,
             "template_id": table.template_id, "template_hash": table.content_hash, "inbox": result.inbox,
@@ -227,14 +236,21 @@ def manifest_path_for(master: Path) -> Path:
 def write_outputs(result: CollectResult, master: Path, json_path: Path | None = None,
                   csv_folder: Path | None = None, manifest: Path | None = None,
                   signer: Signer | None = None) -> list[Path]:
-    """Master, optional JSON and CSV exports, then the manifest listing them all; returns every path written."""
-    written = [Path(master)]
-    write_master(result, master, signer)
+    """Master, optional JSON and CSV exports and the manifest listing them all, written as one atomic step.
+
+    Every file is built in memory first and staged beside its target; only then are they all renamed into
+    place, so a failure leaves every previous output as it was. Returns every path written.
+    """
+    files: dict[Path, bytes] = {Path(master): master_bytes(result, signer)}
     if json_path is not None:
-        write_json(result, json_path)
-        written.append(Path(json_path))
+        text = json.dumps(result.as_dict(), ensure_ascii=False, indent=2, default=str) + "\n"
+        files[Path(json_path)] = text.encode("utf-8")
     if csv_folder is not None:
-        written += write_csv_exports(result, csv_folder)
-    manifest = manifest or manifest_path_for(Path(master))
-    write_manifest(result, manifest, written)
-    return written + [manifest]
+        tables = (summary_table(result), findings_table(result), evidence_table(result))
+        for name, table in zip(CSV_FILES, tables):
+            files[Path(csv_folder) / name] = csv_bytes(table)
+    manifest = Path(manifest or manifest_path_for(Path(master)))
+    text = json.dumps(manifest_dict(result, manifest, list(files), files), ensure_ascii=False, indent=2) + "\n"
+    files[manifest] = text.encode("utf-8")
+    atomic_write_all(list(files.items()))
+    return list(files)

@@ -130,3 +130,39 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
 def atomic_write_text(path: Path | str, text: str, encoding: str = "utf-8") -> None:
     """Write ``text`` to ``path`` atomically, encoded as ``encoding``, line endings unchanged."""
     atomic_write_bytes(path, text.encode(encoding))
+
+
+def atomic_write_all(files: list[tuple[Path, bytes]]) -> None:
+    """Write several files as one step: stage every temporary file first, then rename them all.
+
+    A failure while staging (disk full, an exception building a file) removes every temporary file and
+    leaves all previous outputs untouched, so a master never stands beside a manifest of another run.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files:
+            target = Path(path)
+            folder = target.parent if str(target.parent) else Path(".")
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+            staged.append((Path(tmp_name), target))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp_name, _target_mode(target))
+    except BaseException:
+        for tmp, _target in staged:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        raise
+    try:
+        for i, (tmp, target) in enumerate(staged):
+            os.replace(tmp, target)
+    except BaseException:
+        for tmp, _target in staged[i:]:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        raise
+    for folder in {target.parent for _tmp, target in staged}:
+        _fsync_dir(folder if str(folder) else Path("."))

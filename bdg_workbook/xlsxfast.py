@@ -17,6 +17,7 @@ from xml.parsers import expat
 NS_MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_MAIN_TEXT = NS_MAIN.decode()
 CHUNK = 1 << 16
+WHOLE_SHEET = 1 << 20      # a sheet whose sheetData ends within this is read whole; longer ones row by row
 
 _ATTRS = rb"""(?:\s+[^\s=/<>"']+\s*=\s*(?:"[^"]*"|'[^']*'))*"""
 _ATTR_RE = re.compile(rb"""([^\s=/<>"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -30,9 +31,12 @@ _GT_IN_VALUE = re.compile(rb"""=\s*(?:"[^"<>]*>|'[^'<>]*>)""")
 _ROW_RE = re.compile(rb"""<row(?:\s+r="([0-9]{1,7})"(?=[\s/>])|(?=[\s/>]))([^>]*)>|</sheetData\s*>"""
                      rb"""|<sheetData(?=[\s/>])[^>]*/>""")
 _ROW_R_RE = re.compile(rb'(?:^|\s)r\s*=\s*"([^"]*)"')
-# a cell's content stops at any <c or </c: a cell inside a cell is not matched (and so counted as unusual)
-_TOKEN_RE = re.compile(rb"""<(?:(row)(?=[\s/>])|c r="([A-Z]{1,3})[0-9]{1,7}"([^>]*)"""
-                       rb"""(?:(?<=/)>|>([^<]*(?:<(?!/?c[\s/>])[^<]*)*)</c\s*>))""")
+# a row (its r when first and plain, and its other attributes) or a cell (column letters, attributes after r,
+# content); a cell's content stops at any <c or </c, so a cell inside a cell is not a token (and is counted)
+_TOKEN_RE = re.compile(rb"""<(?:row(?:\s+r="([0-9]{1,7})"(?=[\s/>])|(?=[\s/>]))([^>]*)>"""
+                       rb"""|c r="([A-Z]{1,3})[0-9]{1,7}"([^>]*)(?:(?<=/)>|>([^<]*(?:<(?!/?c[\s/>])[^<]*)*)</c\s*>))""")
+_DATA_START_RE = re.compile(rb"<sheetData(?=[\s/>])[^>]*?(/?)>")
+_DATA_END_RE = re.compile(rb"</sheetData\s*>|<sheetData(?=[\s/>])[^>]*/>")
 _CONTENT_RE = re.compile(
     rb"""\s*(?:<f(?=[\s/>])([^>]*?)(?:/>|>([^<]*)</f\s*>)\s*)?"""
     rb"""(?:<v(?=[\s/>])[^>]*?(?:/>|>([^<]*)</v\s*>)\s*)?"""
@@ -61,25 +65,38 @@ class Unusual(Exception):
 
 def scan_sheet(stream, by_row: dict[int, set[int]], make: MakeTuple) -> dict[tuple[int, int], CellTuple]:
     """The wanted cells (columns by row) of one sheet part, as ``make(kind, formula, vtext, inline)`` tuples."""
-    buf, rows, body_end, end = _sheet_region(stream, max(by_row))
-    _check_region(buf, end)
-    if not rows:
-        return {}
-    start = rows[0][1]
+    max_row = max(by_row)
+    buf, body_end, end = _sheet_data(stream, max_row)
+    root_end = _check_region(buf, end)
+    opening = _DATA_START_RE.search(buf, root_end, end)
+    if opening is None or _TOKEN_RE.search(buf, root_end, opening.start()):
+        raise Unusual("rows or cells outside sheetData")
+    start = opening.end() if not opening.group(1) else body_end
     tokens = _TOKEN_RE.findall(buf, start, body_end)
-    if len(tokens) - len(rows) != buf.count(b"<c", start, body_end):
-        raise Unusual("a cell without a plain r attribute")
-    return _pick(tokens, rows, by_row, make)
+    if len(tokens) != buf.count(b"<row", start, body_end) + buf.count(b"<c", start, body_end):
+        raise Unusual("a row or cell in a form this reader does not take")
+    return _pick(tokens, by_row, max_row, make)
 
 
-def _sheet_region(stream, max_row: int) -> tuple[bytearray, list[tuple[int, int]], int, int]:
-    """Inflate up to the first row past ``max_row`` (or the end of sheetData); rows as (number, tag start)."""
-    buf, rows, pos, row_no = bytearray(), [], 0, 0
-    while True:
+def _sheet_data(stream, max_row: int) -> tuple[bytearray, int, int]:
+    """The sheet read through sheetData (rows as far as the reference reader goes): bytes, end of rows, end."""
+    buf = bytearray()
+    while len(buf) < WHOLE_SHEET:
         chunk = stream.read(CHUNK)
+        cut = max(0, buf.rfind(b"<"))                      # where a tag cut by the chunk boundary starts
         buf += chunk
-        if chunk and b">" not in chunk:
-            continue                                   # no tag ends here: nothing new to match (keeps it linear)
+        close = _DATA_END_RE.search(buf, cut)
+        if close is not None:
+            return buf, close.start(), close.end()
+        if not chunk:
+            return buf, len(buf), len(buf)
+    return _sheet_region(stream, buf, max_row)
+
+
+def _sheet_region(stream, buf: bytearray, max_row: int) -> tuple[bytearray, int, int]:
+    """(A long sheet) read on only up to the first row past ``max_row``, or the end of sheetData."""
+    pos, row_no = 0, 0
+    while True:
         for m in _ROW_RE.finditer(buf, pos):
             pos = m.end()
             number = m.group(1)
@@ -88,13 +105,16 @@ def _sheet_region(stream, max_row: int) -> tuple[bytearray, list[tuple[int, int]
             elif buf[m.start() + 1] == 114:                    # "r": a row whose r is not first or not plain
                 row_no = _row_number(m.group(2), row_no)
             else:                                              # </sheetData> or <sheetData/>
-                return buf, rows, m.start(), pos
+                return buf, m.start(), pos
             if row_no > max_row:
-                return buf, rows, m.start(), pos
-            rows.append((row_no, m.start()))         # in any order, repeated or not: a later cell wins
-        if not chunk:
-            return buf, rows, len(buf), len(buf)
+                return buf, m.start(), pos
         pos = _resume(buf, pos)
+        chunk = b">"
+        while b">" not in chunk:                           # no tag ends in it: nothing new to match
+            chunk = stream.read(CHUNK)
+            if not chunk:
+                return buf, len(buf), len(buf)
+            buf += chunk
 
 
 def _resume(buf: bytearray, pos: int) -> int:
@@ -113,15 +133,17 @@ def _row_number(attrs: bytes, previous: int) -> int:
     return int(value or previous + 1)
 
 
-def _pick(tokens: list[tuple], rows: list[tuple[int, int]], by_row: dict[int, set[int]],
+def _pick(tokens: list[tuple], by_row: dict[int, set[int]], max_row: int,
           make: MakeTuple) -> dict[tuple[int, int], CellTuple]:
-    """Cells of the wanted columns, in document order: a later cell at the same place wins (as in the reference)."""
+    """Cells of the wanted columns, in document order: a later cell at the same place wins, and the first
+    row past ``max_row`` ends the sheet (as in the reference reader)."""
     found: dict[tuple[int, int], CellTuple] = {}
-    columns, kinds, index, row_no, cols = _COLUMNS, _KINDS, -1, 0, None
-    for is_row, letters, attrs, content in tokens:
-        if is_row:
-            index += 1
-            row_no = rows[index][0]
+    columns, kinds, row_no, cols = _COLUMNS, _KINDS, 0, None
+    for number, row_attrs, letters, attrs, content in tokens:
+        if not letters:                                    # a row
+            row_no = int(number) if number else _row_number(row_attrs, row_no)
+            if row_no > max_row:
+                break
             cols = by_row.get(row_no)
         elif cols is not None and (col := columns.get(letters) or _column(letters)) in cols:
             kind = kinds.get(attrs) or _kind(attrs)
@@ -131,8 +153,6 @@ def _pick(tokens: list[tuple], rows: list[tuple[int, int]], by_row: dict[int, se
                 found[(row_no, col)] = make(kind, None, None, None)
             elif found:
                 found.pop((row_no, col), None)                   # <c r=".." s=".."/>: blank (a later cell wins)
-    if index + 1 != len(rows):
-        raise Unusual("row inside a cell")
     return found
 
 

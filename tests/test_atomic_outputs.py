@@ -198,3 +198,19 @@ def test_manifest_lists_every_input_with_hash_department_status_and_counts(seaso
     assert outputs[MASTER] == _sha(out)
     for name, digest in outputs.items():
         assert _sha(out.parent / name) == digest, name
+
+
+def test_failure_building_a_later_export_leaves_every_previous_output(season, previous, monkeypatch):
+    """All outputs are staged first: a failure on the CSV leaves master, JSON and manifest of the old run."""
+    from bdg_workbook import report
+
+    out, before = previous
+
+    def broken(table):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(report, "csv_bytes", broken)
+    done = CliRunner().invoke(main, _args(season, out))
+    monkeypatch.undo()
+    assert done.exit_code == 2, done.output
+    after = _snapshot(out.parent)
+    assert after == before, "an output of the failed run replaced one of the previous run"
