@@ -14,7 +14,7 @@ from bdg_workbook.master_read import check_integrity, read_master
 from bdg_workbook.review import review_master
 from bdg_workbook.review_report import write_reviewed_master
 from bdg_workbook.signing import KEY_ENV, SIGNED_MASTER_KEYS, VALID, KeyRing, load_private_key
-from libreoffice import save_with_libreoffice, soffice_available
+from libreoffice import save_with_libreoffice
 from wards import Ward, edit_master, keys_folder
 
 
@@ -111,7 +111,6 @@ def test_a_folder_mixing_department_workbooks_and_ward_masters_is_a_clear_error(
 
 
 @pytest.mark.libreoffice
-@pytest.mark.skipif(not soffice_available(), reason="LibreOffice (soffice) không có trên máy")
 def test_masters_saved_by_libreoffice_still_review_and_roll_up(demo_wards, tmp_path):
     ward = demo_wards[0]
     keyring = KeyRing.load(ward.public_key)

@@ -163,7 +163,7 @@ def test_xml_part_cut_short_is_rejected(run, stem):
 @pytest.mark.parametrize("stem", list(LEGACY))
 def test_legacy_xls_and_ods_renamed_to_xlsx_are_rejected(run, stem):
     if not soffice_available():
-        pytest.skip("LibreOffice (soffice) không có: không tạo được tệp .xls/.ods thật")
+        pytest.fail("LibreOffice (soffice) không có: không tạo được tệp .xls/.ods thật (CI cài libreoffice-calc-nogui)")
     found = _findings(run.result, f"{stem}.xlsx")
     assert _file(run, stem)["status"] == "rejected"
     assert [f["code"] for f in found] == [LEGACY[stem]], found

@@ -1,7 +1,5 @@
 """Rules across files: identity, duplicates, missing and late departments, shared documents."""
 
-import dataclasses
-import datetime as dt
 
 from bdg_workbook.rules.batch import identify, keep_latest, late_returns, missing_departments, shared_documents
 
