@@ -21,7 +21,7 @@ from typing import Any
 
 from .collector import InputFile, find_inputs
 from .errors import BdgError, WorkbookError
-from .findings import ERROR, WARNING, Finding, make
+from .findings import ERROR, Finding, FindingCounts, make
 from .master_layout import MASTER_LAYOUT_VERSION, SHEET_DATA, SHEET_META
 from .master_read import (KIND_DEPARTMENT, KIND_WARD_MASTER, DataError, DeptData, MasterFile, check_integrity,
                           parse_data, peek_kind, read_master)
@@ -127,7 +127,7 @@ class WardFile:
 
 
 @dataclass
-class DistrictResult:
+class DistrictResult(FindingCounts):
     """Everything one district roll-up produced (before any file is written)."""
 
     setup: Setup
@@ -138,16 +138,6 @@ class DistrictResult:
     wards: list[WardResult] = field(default_factory=list)
     files: list[WardFile] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def error_count(self) -> int:
-        """Number of error-level findings."""
-        return sum(1 for f in self.findings if f.severity == ERROR)
-
-    @property
-    def warning_count(self) -> int:
-        """Number of warning-level findings."""
-        return sum(1 for f in self.findings if f.severity == WARNING)
 
     @property
     def band_labels(self) -> list[str]:

@@ -302,3 +302,19 @@ def count_by_severity(findings: list[Finding]) -> dict[str, int]:
     for f in findings:
         out[f.severity] += 1
     return out
+
+
+class FindingCounts:
+    """Mixin for results that hold ``findings``: the number of errors and of warnings."""
+
+    findings: list[Finding]
+
+    @property
+    def error_count(self) -> int:
+        """Number of error-level findings."""
+        return sum(1 for f in self.findings if f.severity == ERROR)
+
+    @property
+    def warning_count(self) -> int:
+        """Number of warning-level findings."""
+        return sum(1 for f in self.findings if f.severity == WARNING)

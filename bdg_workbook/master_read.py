@@ -80,7 +80,7 @@ def peek_kind(path: Path, limits: Limits | None = None) -> str:
             if target is None:
                 return KIND_UNKNOWN
             cell = read_cells(pkg, {target.sheet: {(target.first_row, target.first_col)}})
-            kind = _text(cell[(target.sheet, target.first_row, target.first_col)])
+            kind = cell[(target.sheet, target.first_row, target.first_col)].text()
             return kind if kind in (KIND_WARD_MASTER, KIND_DISTRICT_MASTER) else KIND_UNKNOWN
         if "meta_department_code" in pkg.names:
             return KIND_DEPARTMENT
@@ -112,7 +112,7 @@ def read_master(path: Path, display_name: str | None = None, review: bool = Fals
         if target is not None:
             wanted.setdefault(target.sheet, set()).update(target.cells())
     cells = read_cells(pkg, wanted)
-    meta = {k: _text(cells[(t.sheet, t.first_row, t.first_col)]) for k, t in meta_targets.items() if t is not None}
+    meta = {k: cells[(t.sheet, t.first_row, t.first_col)].text() for k, t in meta_targets.items() if t is not None}
     formulas: list[str] = []
     rows = _rows(cells, data_target, formulas)
     audit = _rows(cells, audit_target, formulas) if audit_target is not None else None
@@ -152,18 +152,6 @@ def _rows(cells: dict, target: NameTarget, formulas: list[str]) -> list[list[Any
             row.append(cell.error if cell.error else cell.value)
         out.append(row)
     return out
-
-
-def _text(cell: Cell) -> str:
-    """A meta cell as text (numbers without a trailing .0)."""
-    value = cell.value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
-    return str(value)
 
 
 # ---------------------------------------------------------------- integrity
@@ -234,7 +222,7 @@ class DeptData:
         """A text value of the data sheet ('' when blank)."""
         row = self.values.get(key)
         value = row[column] if row is not None and column < len(row) else None
-        return "" if value is None else _text(Cell("", "", value))
+        return "" if value is None else Cell("", "", value).text()
 
     def in_force_column(self) -> int:
         """2 (verified) when the department's rows carry verified points, else 1 (counted)."""

@@ -53,7 +53,7 @@ def read_bytes(data: bytes, path: str, display_name: str, mtime: float = 0.0, li
         t = targets[name]
         return cells[(t.sheet, t.first_row, t.first_col)]
 
-    meta = {k: _text(single(f"meta_{k}")) for k in META_KEYS if f"meta_{k}" in targets}
+    meta = {k: single(f"meta_{k}").text() for k in META_KEYS if f"meta_{k}" in targets}
     if meta.get("layout_version") != LAYOUT_VERSION:
         raise WorkbookError("F03", f"phiên bản bố cục '{meta.get('layout_version')}' khác phiên bản {LAYOUT_VERSION} "
                                    "mà phần mềm đọc được")
@@ -141,14 +141,3 @@ def _within_excel_range(cell: Cell) -> Cell:
     if isinstance(value, Decimal) and value.is_finite() and abs(value) > EXCEL_MAX_NUMBER:
         return Cell(cell.sheet, cell.ref, str(value), cell.formula, "#NUM")
     return cell
-
-
-def _text(cell: Cell) -> str:
-    value = cell.value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
-    return str(value)

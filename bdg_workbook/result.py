@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .findings import ERROR, WARNING, Finding
+from .findings import Finding, FindingCounts
 from .model import Department, Setup
 from .scoring import ScoreCard
 from .submission import Submission
@@ -48,7 +48,7 @@ class DepartmentResult:
 
 
 @dataclass
-class CollectResult:
+class CollectResult(FindingCounts):
     """Everything one collect run produced (before writing any file)."""
 
     setup: Setup
@@ -58,16 +58,6 @@ class CollectResult:
     missing: list[Department] = field(default_factory=list)
     files: list[FileOutcome] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def error_count(self) -> int:
-        """Number of error-level findings."""
-        return sum(1 for f in self.findings if f.severity == ERROR)
-
-    @property
-    def warning_count(self) -> int:
-        """Number of warning-level findings."""
-        return sum(1 for f in self.findings if f.severity == WARNING)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict; ``--format json`` prints exactly this."""

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BdgError
-from .findings import ERROR, WARNING, Finding, make
+from .findings import Finding, FindingCounts, make
 from .master_layout import (AUDIT_COLUMNS, MASTER_KIND, MASTER_LAYOUT_VERSION, SHEET_AUDIT, SHEET_DATA, SHEET_META,
                             SHEET_REVIEW, review_name)
 from .master_read import DataError, DeptData, MasterFile, check_integrity, parse_data, read_master
@@ -48,7 +48,7 @@ class ReviewedDepartment:
 
 
 @dataclass
-class ReviewOutcome:
+class ReviewOutcome(FindingCounts):
     """Everything one review run found and computed (before any file is written)."""
 
     setup: Setup                      # departments in the master's order
@@ -65,16 +65,6 @@ class ReviewOutcome:
     def edits(self) -> list[AuditLine]:
         """The changes applied in this round."""
         return [line for line in self.audit if line.round == self.round]
-
-    @property
-    def error_count(self) -> int:
-        """Number of error-level findings."""
-        return sum(1 for f in self.findings if f.severity == ERROR)
-
-    @property
-    def warning_count(self) -> int:
-        """Number of warning-level findings."""
-        return sum(1 for f in self.findings if f.severity == WARNING)
 
     def view(self) -> CollectResult:
         """The reviewed master as a CollectResult (cards = verified points) for the report writers."""

@@ -16,6 +16,17 @@ class Cell:
     formula: str | None = None
     error: str | None = None          # '#DIV/0!' etc. for error cells
 
+    def text(self) -> str:
+        """The value as text, as a meta cell is compared: numbers without a trailing ``.0``."""
+        value = self.value
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, Decimal):
+            return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
+        return str(value)
+
     @property
     def is_blank(self) -> bool:
         """True when the cell holds nothing (no value, no formula)."""
