@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import pickle
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ class Processed:
     department: str
     analysis: FileAnalysis | None
     rejected: list[Finding]
+    packed: bytes | None = None     # the analysis' cells, score cards and documents, pickled (see ``_pack``)
 
 
 def process_file(item: InputFile, setup: Setup | None = None) -> Processed:
@@ -57,10 +59,30 @@ def process_file(item: InputFile, setup: Setup | None = None) -> Processed:
     dept, rejected = identify(setup, sub)
     if dept is None:
         return Processed(item, sub.sha256, sub.size, sub.department, None, rejected)
-    analysis = analyse(setup, sub, dept, _KEYRING)
-    # only the rules (run above) look at computed and locked cells: they need not cross the pipe
-    analysis.sub = dataclasses.replace(sub, computed={}, locked={})
-    return Processed(item, sub.sha256, sub.size, dept.code, analysis, [])
+    bare, packed = _pack(analyse(setup, sub, dept, _KEYRING))
+    return Processed(item, sub.sha256, sub.size, dept.code, bare, [], packed)
+
+
+def _pack(a: FileAnalysis) -> tuple[FileAnalysis, bytes]:
+    """The analysis less its heavy parts, and those pickled: the parent unpickles them only for a file that
+    is (so far) its department's latest (``_LatestOnly``). Computed and locked cells are left out: only the
+    rules, run already, look at them."""
+    heavy = (a.sub.inputs, a.sub.evidence, a.sub.bonus, a.self_card, a.card, a.documents)
+    return _bare(a), pickle.dumps(heavy, pickle.HIGHEST_PROTOCOL)
+
+
+def _bare(a: FileAnalysis) -> FileAnalysis:
+    """What ``keep_latest`` and the file table read: department, date, file name and time, findings."""
+    sub = dataclasses.replace(a.sub, inputs={}, computed={}, locked={}, evidence=[], bonus=[])
+    return dataclasses.replace(a, sub=sub, self_card=None, card=None, documents={})
+
+
+def _unpack(p: Processed) -> None:
+    assert p.analysis is not None and p.packed is not None
+    inputs, evidence, bonus, self_card, card, documents = pickle.loads(p.packed)
+    sub = dataclasses.replace(p.analysis.sub, inputs=inputs, evidence=evidence, bonus=bonus)
+    p.analysis = dataclasses.replace(p.analysis, sub=sub, self_card=self_card, card=card, documents=documents)
+    p.packed = None
 
 
 def _hash(path: Path) -> tuple[str, int]:
@@ -138,11 +160,11 @@ def collect(inbox: Path, setup: Setup, jobs: int | None = None,
 
 
 class _LatestOnly:
-    """As results arrive, slims each file that another file of its department supersedes (``keep_latest``'s
-    choice, whatever the order of arrival), so memory grows with departments, not with files.
+    """As results arrive, unpacks the file that is its department's latest so far (``keep_latest``'s choice,
+    whatever the order of arrival) and slims the one it supersedes, so memory grows with departments, not files.
 
-    A superseded file keeps its findings, department, date and file name; its submission is cut to its
-    meta and its documents and score cards are dropped: nothing reads them after ``keep_latest``.
+    A superseded file keeps its findings, department, date and file name; its cells, documents and score
+    cards are dropped (or never unpacked): nothing reads them after ``keep_latest``.
     """
 
     def __init__(self) -> None:
@@ -155,19 +177,18 @@ class _LatestOnly:
         key = (latest_order(a), index)   # keep_latest keeps the largest key, the later file on a tie
         current = self.latest.get(a.department.code)
         if current is not None and current[0] > key:
-            _supersede(value)
+            value.packed = None
         else:
             if current is not None:
                 _supersede(current[1])
+            _unpack(value)
             self.latest[a.department.code] = (key, value)
         return value
 
 
 def _supersede(p: Processed) -> None:
-    a = p.analysis
-    assert a is not None
-    bare = dataclasses.replace(a.sub, inputs={}, computed={}, locked={}, evidence=[], bonus=[])
-    p.analysis = dataclasses.replace(a, sub=bare, documents={}, self_card=None, card=None)
+    assert p.analysis is not None
+    p.analysis, p.packed = _bare(p.analysis), None
 
 
 def _failure(item: InputFile, failure: Failure) -> Processed:

@@ -7,7 +7,7 @@ a workbook survives re-saving by LibreOffice or WPS. No other module contains a 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from .model import CriteriaTable, Criterion
 
@@ -254,7 +254,14 @@ class Layout:
         return [f"ev_{r}" for r in EVIDENCE_INPUTS] + [f"bonus_{r}" for r in self.bonus_inputs]
 
 
-@lru_cache(maxsize=8)
+_LAYOUTS: dict[int, tuple[CriteriaTable, Layout]] = {}
+
+
 def layout_of(table: CriteriaTable) -> Layout:
-    """One shared Layout per criteria table (rows and names computed once; read-only for callers)."""
-    return Layout(table)
+    """One shared Layout per criteria table object (rows and names computed once; read-only for callers)."""
+    entry = _LAYOUTS.get(id(table))
+    if entry is None or entry[0] is not table:    # found by identity: hashing a whole table costs more
+        while len(_LAYOUTS) >= 8:
+            _LAYOUTS.pop(next(iter(_LAYOUTS)))
+        entry = _LAYOUTS[id(table)] = (table, Layout(table))   # the entry holds the table: its id stays its own
+    return entry[1]

@@ -65,12 +65,30 @@ def _score_cell_names(lay: Layout) -> dict[str, str]:
     return {cell: name for name, (sheet, cell) in lay.names.items() if sheet == SHEET_SCORE and ":" not in cell}
 
 
+_EXPECTED: dict[tuple[int, int], tuple[CriteriaTable, Department, dict[str, str], str]] = {}
+
+
 def expected_locked_content(setup: Setup, dept: Department) -> dict[str, str]:
     """Defined name -> text, number or formula its locked cell must hold in the issued workbook."""
-    return dict(_expected_locked_content(setup.table, dept))
+    return dict(_expected(setup, dept)[2])
 
 
-@lru_cache(maxsize=64)   # the collector asks for it for every file of a department
+def expected_locked_hash(setup: Setup, dept: Department) -> str:
+    """``locked_hash(expected_locked_content(setup, dept))``, computed once per department."""
+    return _expected(setup, dept)[3]
+
+
+def _expected(setup: Setup, dept: Department) -> tuple[CriteriaTable, Department, dict[str, str], str]:
+    key = (id(setup.table), id(dept))      # the collector asks for every file of a department: kept by identity
+    entry = _EXPECTED.get(key)
+    if entry is None or entry[0] is not setup.table or entry[1] is not dept:
+        while len(_EXPECTED) >= 64:
+            _EXPECTED.pop(next(iter(_EXPECTED)))
+        content = _expected_locked_content(setup.table, dept)
+        entry = _EXPECTED[key] = (setup.table, dept, content, locked_hash(content))
+    return entry
+
+
 def _expected_locked_content(table: CriteriaTable, dept: Department) -> dict[str, str]:
     lay = layout_of(table)
     out: dict[str, str] = {"info_dept_code": dept.code, "info_dept_name": dept.name}

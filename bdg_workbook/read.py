@@ -11,7 +11,7 @@ from pathlib import Path
 from .errors import WorkbookError
 from .layout import LAYOUT_VERSION, META_KEYS, SHEET_META, TOTALS, EVIDENCE_INPUTS
 from .submission import BonusClaim, Cell, EvidenceRow, Submission
-from .xlsxcells import NameTarget, Package, read_cells
+from .xlsxcells import MAX_PLANNED_CELLS, NameTarget, Package, read_cells
 from .xlsxzip import Limits, SafeZip
 
 COMPUTED_PREFIXES = ("pct_", "pts_", "evcount_", "sec_")
@@ -76,7 +76,9 @@ def _layout(pkg: Package) -> tuple[dict[str, NameTarget], dict[str, set[tuple[in
         wanted: dict[str, set[tuple[int, int]]] = defaultdict(set)
         for target in targets.values():
             wanted[target.sheet].update(target.cells())
-        known = pkg.memo["layout"] = (targets, dict(wanted))
+        known = (targets, dict(wanted))
+        if sum(map(len, wanted.values())) <= MAX_PLANNED_CELLS:
+            pkg.memo["layout"] = known
     return known
 
 

@@ -6,6 +6,7 @@ A task that raises returns its exception; a worker that exceeds its time, runs o
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import pickle
@@ -37,6 +38,7 @@ def default_jobs() -> int:
 
 
 def _worker_main(conn: Connection, func: Callable[[Any], Any], memory: int) -> None:
+    gc.freeze()   # what the parent had is never garbage here: the collector need not walk it (nor copy its pages)
     if memory:
         try:
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))

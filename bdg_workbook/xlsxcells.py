@@ -40,6 +40,7 @@ _PLAIN_START = re.compile(rb"""(?:\xef\xbb\xbf)?(?:<\?xml\s+version\s*=\s*(["'])
 
 #: False makes every read use the reference reader (tests compare the two).
 FAST_READER = True
+MAX_CACHED_TEXT = 2048                 # longer values are never kept in the cell cache
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,11 @@ def parse_xml(data: bytes, part: str):
 
 
 _RELS_PART = "xl/_rels/workbook.xml.rels"
+# Files of one form share their structure (workbook.xml and rels, byte for byte): the last few are kept
+# with what is derived from them (``Package.memo``), within bounds a hostile file cannot stretch
 MAX_STRUCTURES = 16
+MAX_STRUCTURE_BYTES = 1 << 18          # workbook.xml + rels
+MAX_PLANNED_CELLS = 20_000             # wanted cells whose read plan is kept
 _STRUCTURES: dict[tuple[bytes, bytes], tuple] = {}
 
 
@@ -109,6 +114,8 @@ class Package:
     def __init__(self, zf: SafeZip) -> None:
         self.zf = zf
         key = _structure_key(zf) if FAST_READER else None
+        if key is not None and len(key[0]) + len(key[1]) > MAX_STRUCTURE_BYTES:
+            key = None
         known = _STRUCTURES.get(key) if key is not None else None
         if known is None:
             self._parse()
@@ -177,7 +184,9 @@ def read_cells(pkg: Package, wanted: dict[str, set[tuple[int, int]]]) -> dict[tu
     """Read the wanted (row, col) cells of each sheet; absent cells come back blank."""
     plan = pkg.memo.get("plan")
     if plan is None or plan[0] is not wanted:
-        plan = pkg.memo["plan"] = (wanted, _plan(wanted))
+        plan = (wanted, _plan(wanted))
+        if sum(map(len, wanted.values())) <= MAX_PLANNED_CELLS:
+            pkg.memo["plan"] = plan
     by_sheet, blanks = plan[1]
     out: dict[tuple[str, int, int], Cell] = dict(blanks)
     shared_needed: dict[tuple[str, int, int], int] = {}
@@ -287,8 +296,18 @@ def _cell_tuple(kind: str, formula: str | None, vtext: str | None, inline: list[
     return (kind, vtext, formula)
 
 
-@lru_cache(maxsize=1 << 13)   # the locked text and formulas of a form come back in every file
 def _make_cell(sheet: str, row: int, col: int, kind: str, value: str | None, formula: str | None) -> Cell:
+    if len(value or "") <= MAX_CACHED_TEXT and len(formula or "") <= MAX_CACHED_TEXT:
+        return _known_cell(sheet, row, col, kind, value, formula)
+    return _new_cell(sheet, row, col, kind, value, formula)
+
+
+@lru_cache(maxsize=1 << 13)   # the locked text and formulas of a form come back in every file
+def _known_cell(sheet: str, row: int, col: int, kind: str, value: str | None, formula: str | None) -> Cell:
+    return _new_cell(sheet, row, col, kind, value, formula)
+
+
+def _new_cell(sheet: str, row: int, col: int, kind: str, value: str | None, formula: str | None) -> Cell:
     ref = ref_name(row, col)
     if kind == "e":
         return Cell(sheet, ref, None, formula, value or "#ERR")
@@ -304,6 +323,8 @@ def _make_cell(sheet: str, row: int, col: int, kind: str, value: str | None, for
         return Cell(sheet, ref, clean_text(value), formula, "#NUM")
     if not number.is_finite():
         return Cell(sheet, ref, value.strip(), formula, "#NUM")
+    if not value.isascii() or "_" in value:      # Decimal() takes "２" and "1_0"; no spreadsheet writes them
+        return Cell(sheet, ref, clean_text(value), formula, "#NUM")
     return Cell(sheet, ref, number, formula)
 
 

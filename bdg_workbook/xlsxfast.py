@@ -47,10 +47,11 @@ _T_RE = re.compile(rb"<t(?=[\s/>])[^>]*?(?:/>|>([^<]*)</t\s*>)")
 _RPH_RE = re.compile(rb"<rPh[\s/>]")
 _ENTITY_RE = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-MAX_CACHED = 8192
+MAX_CACHED = 8192                      # entries of each cache below, so that they stay small:
+MAX_CACHED_BYTES = 2048                # longer keys are never kept
 _COLUMNS: dict[bytes, int] = {}                              # column letters -> number
 _KINDS: dict[bytes, str] = {}                                # a cell's attributes after r -> its type
-_CONTENTS: dict[tuple[str, bytes], tuple] = {}               # (type, content) -> cell tuple: the locked text and
+_CONTENTS: dict[tuple, tuple] = {}                           # (make, type, content) -> cell tuple: the locked text and
                                                              # formulas of a form repeat in every returned file
 #: the only cell types whose empty cell is not blank ("#REF!", "#ERR", FALSE)
 _FILLED_WHEN_EMPTY = frozenset(("s", "e", "b"))
@@ -67,7 +68,7 @@ def scan_sheet(stream, by_row: dict[int, set[int]], make: MakeTuple) -> dict[tup
     """The wanted cells (columns by row) of one sheet part, as ``make(kind, formula, vtext, inline)`` tuples."""
     max_row = max(by_row)
     buf, body_end, end = _sheet_data(stream, max_row)
-    root_end = _check_region(buf, end)
+    root_end = _check_region(buf, end, final=end == len(buf) and not stream.read(1))
     opening = _DATA_START_RE.search(buf, root_end, end)
     if opening is None or _TOKEN_RE.search(buf, root_end, opening.start()):
         raise Unusual("rows or cells outside sheetData")
@@ -109,12 +110,13 @@ def _sheet_region(stream, buf: bytearray, max_row: int) -> tuple[bytearray, int,
             if row_no > max_row:
                 return buf, m.start(), pos
         pos = _resume(buf, pos)
-        chunk = b">"
-        while b">" not in chunk:                           # no tag ends in it: nothing new to match
+        while True:                                        # read on to a chunk where some tag ends
             chunk = stream.read(CHUNK)
             if not chunk:
                 return buf, len(buf), len(buf)
             buf += chunk
+            if b">" in chunk:
+                break
 
 
 def _resume(buf: bytearray, pos: int) -> int:
@@ -157,7 +159,7 @@ def _pick(tokens: list[tuple], by_row: dict[int, set[int]], max_row: int,
 
 
 def _cell(kind: str, content: bytes, make: MakeTuple) -> CellTuple:
-    key = (kind, content)
+    key = (make, kind, content)
     known = _CONTENTS.get(key)
     if known is not None:
         return known
@@ -172,9 +174,10 @@ def _cell(kind: str, content: bytes, make: MakeTuple) -> CellTuple:
     if kind == "inlineStr" and (parts.start(4) >= 0 or b"<is" in content):
         inline = _t_texts(is_content or b"")
     known = make(kind, formula, _text(v_text) if v_text else None, inline)
-    if len(_CONTENTS) >= MAX_CACHED:
-        _CONTENTS.clear()
-    _CONTENTS[key] = known
+    if len(content) <= MAX_CACHED_BYTES:
+        if len(_CONTENTS) >= MAX_CACHED:
+            _CONTENTS.clear()
+        _CONTENTS[key] = known
     return known
 
 
@@ -197,7 +200,7 @@ def shared_strings(stream, needed: set[int]) -> dict[int, str]:
                 break
         if not chunk and end is None:
             end = len(buf)
-    root_end = _check_region(buf, end)
+    root_end = _check_region(buf, end, final=end == len(buf) and not stream.read(1))
     if buf.count(b"<si", root_end, end) != len(found) or (found and found[0][0] < root_end):
         raise Unusual("shared string layout")
     out = {}
@@ -220,8 +223,9 @@ def _t_texts(content: bytes) -> list[str]:
 # ---------------------------------------------------------------- checking a region
 
 
-def _check_region(buf: bytearray, end: int) -> int:
-    """Check ``buf[:end]`` is plain, well-formed (as far as it goes) XML; returns where the root tag ends."""
+def _check_region(buf: bytearray, end: int, final: bool = False) -> int:
+    """Check ``buf[:end]`` is plain, well-formed XML (as far as it goes; to its end if ``final``: the part
+    ended there); returns where the root tag ends."""
     head = _PROLOG_RE.match(buf)
     if head is None or (head.group(3) and head.group(3).lower() != b"utf-8") or head.group(7) or head.end() > end:
         raise Unusual("prolog")
@@ -238,7 +242,7 @@ def _check_region(buf: bytearray, end: int) -> int:
     parser.CommentHandler = parser.StartCdataSectionHandler = parser.ProcessingInstructionHandler = _refuse
     parser.StartNamespaceDeclHandler = _namespace
     try:
-        parser.Parse(memoryview(buf)[:end], False)
+        parser.Parse(memoryview(buf)[:end], final)
     except expat.ExpatError as exc:
         raise Unusual(f"not well-formed: {exc}") from exc
     return root_end
@@ -287,7 +291,7 @@ def _entity(m: re.Match) -> str:
 def _kind(attrs: bytes) -> str:
     """The cell type (``t`` attribute, default ``n``) of a cell's attributes after ``r``, cached by their bytes."""
     kind = _attributes(attrs).get("t", "n") if attrs else "n"
-    if len(_KINDS) < MAX_CACHED:
+    if len(_KINDS) < MAX_CACHED and len(attrs) <= MAX_CACHED_BYTES:
         _KINDS[attrs] = kind
     return kind
 

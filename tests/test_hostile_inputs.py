@@ -245,8 +245,6 @@ def test_nan_infinity_1e400_and_full_width_text_are_E06(run, setup):
         assert counted[code]["counted"] == 0, code
 
 
-@pytest.mark.xfail(strict=True, reason="xlsxcells._make_cell parses <v> with Decimal(), which accepts "
-                                       "full-width digits: '２' in a number cell reads as 2 (reported)")
 def test_full_width_digits_inside_a_number_value_are_E06(run, setup):
     found = _findings(run.result, "so_khong_hop_le.xlsx")
     assert _cells(setup, hostile.FULL_WIDTH_NUMBER[0]) <= {f["cell"] for f in found if f["code"] == "E06"}

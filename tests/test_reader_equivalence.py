@@ -241,6 +241,8 @@ CELLS: dict[str, tuple[str, str, object]] = {   # id -> (name, cell XML, value t
     "spaces_around_number": (NUMBER, '<c r="{r}"><v> 12 </v></c>', None),
     "huge_number": (NUMBER, '<c r="{r}"><v>1e400</v></c>', None),
     "text_in_v": (NUMBER, '<c r="{r}"><v>abc</v></c>', None),
+    "full_width_digit": (NUMBER, '<c r="{r}"><v>２</v></c>', ("２", None, "#NUM")),
+    "underscore_in_number": (NUMBER, '<c r="{r}"><v>1_0</v></c>', ("1_0", None, "#NUM")),
     "empty_v": (NUMBER, '<c r="{r}"><v></v></c>', None),
     "number_by_reference": (NUMBER, '<c r="{r}"><v>1&#48;</v></c>', None),
     "shared_index_not_a_number": (TEXT, '<c r="{r}" t="s"><v>abc</v></c>', None),
@@ -349,10 +351,31 @@ def test_doctype_in_workbook_xml_is_F09_both_ways(base: bytes):
     assert assert_same(data) == ("error", "F09")
 
 
+@pytest.mark.parametrize("name", ["ev_doc", TEXT])
+def test_a_sheet_cut_short_is_F01_both_ways(base: bytes, name: str):
+    part, ref = locate(base, name)
+    row = int(re.sub(r"[A-Z]+", "", ref))
+    cut = lambda x: x[: x.index(b'<row r="%d"' % (row + 3))]   # noqa: E731 - inside the rows read
+    assert assert_same(with_part(base, lambda _d: part, cut)) == ("error", "F01")
+
+
+def test_shared_strings_cut_short_are_F01_both_ways(lo_base: bytes):
+    data = with_cell(lo_base, INFO, '<c r="{r}" t="s"><v>3</v></c>')
+    assert assert_same(with_part(data, _shared, lambda x: x[: x.index(b"<si>") + 200])) == ("error", "F01")
+
+
 def test_a_million_rows_after_the_form_cost_nothing(base: bytes):
     rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (r, r) for r in range(1000, 201_000))
     data = with_part(base, sheet_of("ev_code"), lambda x: x.replace(b"</sheetData>", rows + b"</sheetData>"))
     assert assert_same(data)[0] == "ok"
+
+
+def test_a_sheet_longer_than_read_at_once_is_read_row_by_row(base: bytes):
+    rng = random.Random(6)
+    text = "".join(rng.choice("abcdefghij >") for _ in range(xlsxfast.WHOLE_SHEET + 100_000))
+    data = with_cell(base, "ev_title", '<c r="{r}" t="inlineStr"><is><t>%s</t></is></c>' % text)
+    result = assert_same(data)
+    assert result[0] == "ok" and result[1].evidence[0].title.value == text.strip()[:xlsxcells.MAX_TEXT]
 
 
 def _shared(data: bytes) -> str:
@@ -393,7 +416,9 @@ def test_doctype_in_shared_strings_is_F09_both_ways(lo_base: bytes):
 
 def _damage(xml: bytes, rng: random.Random) -> bytes:
     pos = rng.randrange(len(xml))
-    kind = rng.randrange(4)
+    kind = rng.randrange(5)
+    if kind == 4:
+        return xml[:pos]                                                                # cut short
     if kind == 0:
         return xml[:pos] + xml[pos + rng.randint(1, 40):]                               # cut a piece
     if kind == 1:

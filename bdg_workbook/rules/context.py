@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from ..findings import Finding, make
@@ -64,9 +65,16 @@ def norm_key(text: Any) -> str:
     """Comparison key of a text: NFC, case-folded, spaces collapsed."""
     if text is None:
         return ""
+    if isinstance(text, str):
+        return _norm_text(text)
     if isinstance(text, Decimal):
         text = format_decimal(text)
     return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())
+
+
+@lru_cache(maxsize=4096)   # criterion texts and codes come back in every file
+def _norm_text(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
 def cell_date(cell: Cell) -> dt.date | None:

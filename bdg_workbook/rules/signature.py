@@ -7,7 +7,7 @@ and no key to check with), E18 (the locked-content hash in the meta is not the o
 from __future__ import annotations
 
 from ..layout import layout_of
-from ..locked import expected_locked_content, locked_hash
+from ..locked import expected_locked_hash
 from ..model import Department
 from ..signing import UNSIGNED, KeyRing, verify_meta
 from ..submission import Cell
@@ -31,6 +31,6 @@ def check_signature(ctx: FileContext, dept: Department, keyring: KeyRing | None)
         if not result.ok:
             ctx.add("E17", meta_cell, value=meta.get("key_id", "") or "(không có)",
                     reason=result.message if result.status != UNSIGNED else "tệp không có chữ ký số")
-    expected = locked_hash(expected_locked_content(ctx.setup, dept))
+    expected = expected_locked_hash(ctx.setup, dept)
     if meta.get("locked_hash") and meta.get("locked_hash") != expected:
         ctx.add("E18", None, value=meta.get("locked_hash", "")[:16], expected=expected[:16])
