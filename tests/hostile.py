@@ -465,8 +465,6 @@ CASES: dict[str, tuple[Callable[[bytes], bytes], str]] = {
 }
 """Rejected cases: file stem -> (builder, the finding code that rejects it)."""
 
-KNOWN_GAPS: dict[str, tuple[Callable[[bytes], bytes], str]] = {}
-"""Cases the reader gets wrong today (see the strict xfail in test_hostile_inputs.py): move them to CASES when fixed."""
 
 
 # ---------------------------------------------------------------- valid inputs to start from
