@@ -30,6 +30,7 @@ from .report_tables import (NUMBER, Table, bonus_table, data_hash, data_rows, ev
                             findings_table, missing_table, summary_rows, summary_table)
 from .result import CollectResult
 from .review_sheets import ReviewEntry, audit_hash, write_audit_sheet, write_review_sheet
+from .merge import merged_csvs
 from .safe_text import atomic_write_all, atomic_write_bytes, atomic_write_text, clean_text, csv_safe
 
 GENERATOR = "bdg-workbook"
@@ -171,13 +172,20 @@ def _csv_value(value: Any, decimal_places: bool) -> str:
     return csv_safe(clean_text(value))
 
 
-def write_csv_exports(result: CollectResult, folder: Path) -> list[Path]:
-    """summary.csv, findings.csv and evidence.csv in ``folder``, each written atomically; returns their paths."""
+def csv_exports(result: CollectResult) -> dict[str, bytes]:
+    """Every CSV export by file name: summary, findings, evidence, and the merged criterion tables."""
     tables = dict(zip(CSV_FILES, (summary_table(result), findings_table(result), evidence_table(result))))
+    out = {name: csv_bytes(table) for name, table in tables.items()}
+    out.update(merged_csvs(result))
+    return out
+
+
+def write_csv_exports(result: CollectResult, folder: Path) -> list[Path]:
+    """Every CSV export (``csv_exports``) in ``folder``, each written atomically; returns their paths."""
     paths = []
-    for name, table in tables.items():
+    for name, data in csv_exports(result).items():
         path = Path(folder) / name
-        atomic_write_bytes(path, csv_bytes(table))
+        atomic_write_bytes(path, data)
         paths.append(path)
     return paths
 
@@ -246,9 +254,8 @@ def write_outputs(result: CollectResult, master: Path, json_path: Path | None = 
         text = json.dumps(result.as_dict(), ensure_ascii=False, indent=2, default=str) + "\n"
         files[Path(json_path)] = text.encode("utf-8")
     if csv_folder is not None:
-        tables = (summary_table(result), findings_table(result), evidence_table(result))
-        for name, table in zip(CSV_FILES, tables):
-            files[Path(csv_folder) / name] = csv_bytes(table)
+        for name, data in csv_exports(result).items():
+            files[Path(csv_folder) / name] = data
     manifest = Path(manifest or manifest_path_for(Path(master)))
     text = json.dumps(manifest_dict(result, manifest, list(files), files), ensure_ascii=False, indent=2) + "\n"
     files[manifest] = text.encode("utf-8")

@@ -60,7 +60,8 @@ def _files(folder: Path) -> set[str]:
 
 
 OUTPUTS = {"TONGHOP.xlsx", "TONGHOP.json", "TONGHOP.manifest.json", "TONGHOP_csv/summary.csv",
-           "TONGHOP_csv/findings.csv", "TONGHOP_csv/evidence.csv"}
+           "TONGHOP_csv/findings.csv", "TONGHOP_csv/evidence.csv", "TONGHOP_csv/criteria.csv",
+           "TONGHOP_csv/detail.csv"}
 
 
 def test_clean_inbox_exits_0_prints_summary_and_master_path(runner, season, tmp_path):

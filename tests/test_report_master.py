@@ -388,7 +388,7 @@ def _csv(path: Path) -> list[list[str]]:
 
 def test_csv_exports_are_neutralised(result, tmp_path):
     paths = report.write_csv_exports(result, tmp_path)
-    assert [p.name for p in paths] == ["summary.csv", "findings.csv", "evidence.csv"]
+    assert [p.name for p in paths] == ["summary.csv", "findings.csv", "evidence.csv", "criteria.csv", "detail.csv"]
     evidence = _csv(tmp_path / "evidence.csv")
     titles = {row[2] for row in evidence[1:]}
     for text in ("'=1+1", "'@SUM(A1)", "'+84 912", "'-x", "'\tthụt lề", "'=cmd|' /C calc'!A0"):
@@ -419,7 +419,8 @@ def test_write_outputs_and_manifest(result, tmp_path):
             for i in data["inputs"]] == [(f.display_name, f.sha256, f.department, f.status, f.errors, f.warnings)
                                          for f in result.files]
     outputs = {o["file"]: o["sha256"] for o in data["outputs"]}
-    assert set(outputs) == {"TONGHOP.xlsx", "TONGHOP.json", "csv/summary.csv", "csv/findings.csv", "csv/evidence.csv"}
+    assert set(outputs) == {"TONGHOP.xlsx", "TONGHOP.json", "csv/summary.csv", "csv/findings.csv", "csv/evidence.csv",
+                            "csv/criteria.csv", "csv/detail.csv"}
     assert outputs["TONGHOP.xlsx"] == hashlib.sha256(master.read_bytes()).hexdigest()
     assert data["counts"]["missing"] == 1
 
