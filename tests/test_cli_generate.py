@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -28,13 +27,14 @@ def test_generate_writes_one_file_per_department(setup, runner, tmp_path):
     assert "Xong: 15 biểu mẫu trong" in result.output and "giây" in result.output
 
 
-def test_only_and_default_folder(setup, runner, tmp_path):
-    with runner.isolated_filesystem(temp_dir=tmp_path) as cwd:
-        result = runner.invoke(main, ["generate", "--only", "DTN", "--only", "CA"])
-        assert result.exit_code == 0, result.output
-        out = Path(cwd) / "output" / str(setup.config.year)
-        assert sorted(p.name for p in out.iterdir()) == ["TDCD_2024_CA.xlsx", "TDCD_2024_DTN.xlsx"]
-        assert "CHƯA ký số" in result.output
+def test_only_and_default_folder(setup, runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BDG_SIGNING_KEY", raising=False)
+    result = runner.invoke(main, ["generate", "--only", "DTN", "--only", "CA"])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "output" / str(setup.config.year)
+    assert sorted(p.name for p in out.iterdir()) == ["TDCD_2024_CA.xlsx", "TDCD_2024_DTN.xlsx"]
+    assert "CHƯA ký số" in result.output
 
 
 def test_unknown_only_code_exits_2(runner, tmp_path):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
 import pytest
@@ -232,15 +231,15 @@ def test_missing_file(runner, tmp_path):
     assert "khong-co.yaml" in result.stderr and "Không tìm thấy" in result.stderr
 
 
-def test_check_writes_nothing(runner, tmp_path):
+def test_check_writes_nothing(runner, tmp_path, monkeypatch):
     (tmp_path / "in").mkdir()
     args, _ = write_setup(tmp_path / "in", {"criteria": CASES["method_unknown"].mutate})
     work = tmp_path / "work"
     work.mkdir()
-    with runner.isolated_filesystem(temp_dir=work) as cwd:
-        result = runner.invoke(main, ["criteria", "check", *args])
-        assert result.exit_code == 2
-        assert list(Path(cwd).iterdir()) == []
+    monkeypatch.chdir(work)
+    result = runner.invoke(main, ["criteria", "check", *args])
+    assert result.exit_code == 2
+    assert list(work.iterdir()) == []
     assert sorted(p.name for p in (tmp_path / "in").iterdir()) == sorted(FILE_NAMES.values())
 
 
