@@ -30,7 +30,10 @@ class Failure:
 
 
 def default_jobs() -> int:
-    """Number of worker processes by default: the cores this process may use."""
+    """Number of worker processes by default: ``BDG_JOBS`` if set, else the cores this process may use."""
+    env = os.environ.get("BDG_JOBS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:
