@@ -82,11 +82,7 @@ def write_collect_outputs(result, master: Path, key_path: Path | None = None) ->
     """Master workbook (signed with the ward's key when there is one), JSON, CSV exports and the run manifest."""
     from . import report as _report
     master.parent.mkdir(parents=True, exist_ok=True)
-    own = _signing.find_signing_key(key_path)
-    signer = None
-    if own is not None:
-        key = _signing.load_private_key(own)
-        signer = lambda meta: key.sign(meta, _signing.SIGNED_MASTER_KEYS)  # noqa: E731
+    signer = master_signer_or_exit(key_path)
     return _report.write_outputs(result, master, json_path=master.with_suffix(".json"),
                                  csv_folder=master.parent / (master.stem + "_csv"), signer=signer)
 
@@ -118,12 +114,7 @@ def signing_key_or_exit(key_path: Path | None) -> _signing.SigningKey | None:
 
 def master_signer_or_exit(key_path: Path | None) -> "Callable | None":
     """Sign new masters with the ward's key when there is one (SIGNED_MASTER_KEYS); exit 2 when unusable."""
-    try:
-        own = _signing.find_signing_key(key_path)
-        key = _signing.load_private_key(own) if own is not None else None
-    except _signing.KeyFileError as exc:
-        click.echo(f"Lỗi: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+    key = signing_key_or_exit(key_path)
     if key is None:
         return None
     return lambda meta: key.sign(meta, _signing.SIGNED_MASTER_KEYS)

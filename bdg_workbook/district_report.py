@@ -16,7 +16,7 @@ from .findings import SEVERITY_VI
 from .layout import absolute, col_letter
 from .report import GENERATOR, Signer, created_at
 from .report_print import MOVEMENT, keep_together, national_header, signature_block, vn_number
-from .report_sheets import write_table
+from .report_sheets import write_cells, write_table
 from .report_style import (FONT, PrintSheet, Styles, estimate_lines, merge_text, page_setup, put_number, put_text,
                            row_height)
 from .report_tables import FINDING_COLUMNS, INTEGER, NUMBER, TEXT, Column, Table, data_hash
@@ -303,14 +303,7 @@ def district_meta(result: DistrictResult, digest: str) -> dict[str, str]:
 
 
 def _write_rows(workbook: Workbook, sheet: PrintSheet, rows: list[list[Any]]) -> None:
-    for r, values in enumerate(rows):
-        for c, value in enumerate(values):
-            if value is None:
-                continue
-            if isinstance(value, str):
-                put_text(sheet, r, c, value)
-            else:
-                put_number(sheet, r, c, value)
+    write_cells(sheet, rows)
     last = f"{col_letter(len(rows[0]) - 1)}{len(rows)}"
     workbook.define_name(DATA_NAME, "=" + absolute(SHEET_DATA, f"A1:{last}"))
     sheet.hide()

@@ -92,8 +92,8 @@ def write_chart(workbook: Workbook, sheet: PrintSheet, st: Styles, result: Colle
     page_setup(sheet, landscape=True)
 
 
-def write_data(workbook: Workbook, sheet: PrintSheet, rows: list[list[Any]], sheet_name: str) -> None:
-    """The hidden machine-readable sheet (master_layout.MASTER_LAYOUT_DOC); defined name ``master_data``."""
+def write_cells(sheet: PrintSheet, rows: list[list[Any]]) -> None:
+    """Rows of plain values from A1: text always as text, numbers as numbers, None left blank."""
     for r, values in enumerate(rows):
         for c, value in enumerate(values):
             if value is None:
@@ -102,6 +102,11 @@ def write_data(workbook: Workbook, sheet: PrintSheet, rows: list[list[Any]], she
                 put_text(sheet, r, c, value)
             else:
                 put_number(sheet, r, c, value)
+
+
+def write_data(workbook: Workbook, sheet: PrintSheet, rows: list[list[Any]], sheet_name: str) -> None:
+    """The hidden machine-readable sheet (master_layout.MASTER_LAYOUT_DOC); defined name ``master_data``."""
+    write_cells(sheet, rows)
     width = len(rows[0]) if rows else 1
     sheet.set_column(0, 1, 14)
     sheet.set_column(2, width - 1, 12)

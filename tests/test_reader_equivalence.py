@@ -147,7 +147,7 @@ def test_workbooks_saved_by_libreoffice_read_the_same(generated_workbooks: Path,
                                                       tmp_path: Path):
     libreoffice = pytest.importorskip("libreoffice")
     if not libreoffice.soffice_available():
-        pytest.skip("LibreOffice (soffice) không có trên máy")
+        pytest.fail("LibreOffice (soffice) không có trên máy (CI cài libreoffice-calc-nogui)")
     taken = {f.name for f in filled.values()}
     blank = next(p for p in sorted(generated_workbooks.glob("*.xlsx")) if p.name not in taken)
     saved = libreoffice.save_with_libreoffice([blank, *filled.values()], tmp_path / "lo")
