@@ -76,7 +76,7 @@ def collect_command(inbox: Path, criteria_path: Path | None, departments_path: P
             click.echo("  " + line)
         click.echo(f"Tệp tổng hợp: {master}")
         click.echo(f"Kèm theo: {', '.join(str(p.name) for p in written[1:])}")
-        click.echo(f"Thời gian: {elapsed:.2f} giây cho {len(result.files)} tệp.")
+        click.echo(f"Thời gian: {elapsed:.2f} giây cho {len(result.files)} tệp.".replace(".", ",", 1))
     failing = result.error_count > 0 or (strict and result.warning_count > 0)
     sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
 
