@@ -1,5 +1,5 @@
 """``python -m bdg_workbook``."""
 
-from .cli import main
+from bdg_workbook.cli.main import main
 
 main()

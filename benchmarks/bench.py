@@ -31,12 +31,15 @@ import warnings
 import zipfile
 from pathlib import Path
 
-from bdg_workbook import collector, fill, generate
-from bdg_workbook.model import Setup, load_setup
-from bdg_workbook.read import _layout
-from bdg_workbook.signing import KeyRing, ensure_key_pair, load_private_key, public_key_path
-from bdg_workbook.xlsxcells import Package
-from bdg_workbook.xlsxzip import SafeZip
+from bdg_workbook.collect import collector
+from bdg_workbook.demo import fill
+from bdg_workbook.workbook import generate
+from bdg_workbook.domain.model import Setup
+from bdg_workbook.config.load import load_setup
+from bdg_workbook.untrusted.workbook_reader import _layout
+from bdg_workbook.trust.signing import KeyRing, ensure_key_pair, load_private_key, public_key_path
+from bdg_workbook.untrusted.cells import Package
+from bdg_workbook.untrusted.container import SafeZip
 
 KEY_NAME = "bench_key.pem"
 

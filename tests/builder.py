@@ -6,12 +6,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from bdg_workbook.layout import (BONUS_FIRST_ROW, COL_NA, COL_TARGET, COL_VALUE, EVIDENCE_COLUMNS,
+from bdg_workbook.layout.department import (BONUS_FIRST_ROW, COL_NA, COL_TARGET, COL_VALUE, EVIDENCE_COLUMNS,
                                  EVIDENCE_FIRST_ROW, LAYOUT_VERSION, SHEET_BONUS, SHEET_EVIDENCE, SHEET_INFO,
                                  SHEET_SCORE, Layout)
-from bdg_workbook.locked import expected_locked_content
-from bdg_workbook.model import Setup
-from bdg_workbook.submission import BonusClaim, Cell, EvidenceRow, Submission
+from bdg_workbook.workbook.locked import expected_locked_content
+from bdg_workbook.domain.model import Setup
+from bdg_workbook.domain.submission import BonusClaim, Cell, EvidenceRow, Submission
 
 
 def _value(v: Any) -> Any:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bdg_workbook.model import Setup, load_setup
+from bdg_workbook.domain.model import Setup
+from bdg_workbook.config.load import load_setup
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +26,7 @@ def runner() -> CliRunner:
 @pytest.fixture(scope="session")
 def generated_workbooks(setup: Setup, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every department's workbook of the default setup, as ``generate`` writes them (read-only for tests)."""
-    from bdg_workbook.generate import generate_workbooks
+    from bdg_workbook.workbook.generate import generate_workbooks
 
     out = tmp_path_factory.mktemp("generated") / str(setup.config.year)
     generate_workbooks(setup, out)

@@ -364,7 +364,7 @@ def with_external_link(data: bytes) -> bytes:
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml",
                     EXTERNAL_LINK_TYPE, "externalLinks/externalLink1.xml")
     book = members["xl/workbook.xml"].decode("utf-8")
-    book = book.replace("<definedNames>", f'<externalReferences><externalReference r:id="{rid}"/>'
+    book = book.replace("<definedNames>", f'<externalReferences xmlns:r="{NS_REL}"><externalReference r:id="{rid}"/>'
                                           "</externalReferences><definedNames>", 1)
     members["xl/workbook.xml"] = book.encode("utf-8")
     return pack(members)
@@ -472,8 +472,8 @@ CASES: dict[str, tuple[Callable[[bytes], bytes], str]] = {
 
 def signed_forms(setup, folder: Path, codes: list[str]) -> tuple[list[Path], Path]:
     """Signed blank workbooks of ``codes`` in ``folder``/forms, and the ward's public key file."""
-    from bdg_workbook.generate import generate_workbooks
-    from bdg_workbook.signing import ensure_key_pair, load_private_key
+    from bdg_workbook.workbook.generate import generate_workbooks
+    from bdg_workbook.trust.signing import ensure_key_pair, load_private_key
 
     pair = ensure_key_pair(folder / "keys" / "ward-signing.key")
     key = load_private_key(pair.private_path)
@@ -484,7 +484,7 @@ def filled(setup, form: Path, dst: Path, seed: int, change: Callable | None = No
     """Fill ``form`` with realistic valid answers (``change(answers)`` may edit them); returns the bytes."""
     import random
 
-    from bdg_workbook.fill import fill_workbook, random_valid_answers
+    from bdg_workbook.demo.fill import fill_workbook, random_valid_answers
 
     code = form.stem.rsplit("_", 1)[-1]
     dept = next(d for d in setup.departments if d.code == code)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bdg_workbook.model import Setup
-from bdg_workbook.rules.pipeline import FileAnalysis, analyse
-from bdg_workbook.submission import Submission
+from bdg_workbook.domain.model import Setup
+from bdg_workbook.collect.rules.pipeline import FileAnalysis, analyse
+from bdg_workbook.domain.submission import Submission
 
 
 def run(setup: Setup, sub: Submission) -> FileAnalysis:

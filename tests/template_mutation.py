@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import yaml
 
-from bdg_workbook.model import TEMPLATES_DIR
+from bdg_workbook.config.templates import TEMPLATES_DIR
 
 FILE_NAMES = {"criteria": "criteria-2024.yaml", "departments": "departments.yaml", "config": "config.yaml"}
 _SHIPPED: dict[str, Any] = {}

@@ -23,10 +23,10 @@ import pytest
 from click.testing import CliRunner
 
 import hostile
-from bdg_workbook import safe_text
-from bdg_workbook.cli import main
-from bdg_workbook.model import Setup
-from bdg_workbook.signing import KEY_ENV
+from bdg_workbook.writing import safe_text
+from bdg_workbook.cli.main import main
+from bdg_workbook.domain.model import Setup
+from bdg_workbook.trust.signing import KEY_ENV
 
 VALID = ("MTTQ", "HLHPN")
 MASTER = "TONGHOP.xlsx"
@@ -125,7 +125,7 @@ _PAUSING_COLLECT = textwrap.dedent("""
             time.sleep(120)
 
     os.fsync = pausing_fsync
-    from bdg_workbook.cli import main
+    from bdg_workbook.cli.main import main
     main(sys.argv[2:], prog_name="bdg-workbook")
 """)
 
@@ -202,7 +202,7 @@ def test_manifest_lists_every_input_with_hash_department_status_and_counts(seaso
 
 def test_failure_building_a_later_export_leaves_every_previous_output(season, previous, monkeypatch):
     """All outputs are staged first: a failure on the CSV leaves master, JSON and manifest of the old run."""
-    from bdg_workbook import report
+    from bdg_workbook.master import report
 
     out, before = previous
 

@@ -11,13 +11,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bdg_workbook.cli import main
-from bdg_workbook.collector import collect
-from bdg_workbook.fill import ItemAnswer, fill_workbook, random_valid_answers
-from bdg_workbook.generate import generate_workbooks
-from bdg_workbook.master_layout import SHEET_SUMMARY
-from bdg_workbook.model import Setup
-from bdg_workbook.signing import KEY_ENV, KeyRing, ensure_key_pair, load_private_key
+from bdg_workbook.cli.main import main
+from bdg_workbook.collect.collector import collect
+from bdg_workbook.demo.fill import ItemAnswer, fill_workbook, random_valid_answers
+from bdg_workbook.workbook.generate import generate_workbooks
+from bdg_workbook.layout.master import SHEET_SUMMARY
+from bdg_workbook.domain.model import Setup
+from bdg_workbook.trust.signing import KEY_ENV, KeyRing, ensure_key_pair, load_private_key
 
 RETURNING = ("MTTQ", "HLHPN", "DTN")
 

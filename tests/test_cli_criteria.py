@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from bdg_workbook.cli import main
-from bdg_workbook.criteria_view import COLUMNS
+from bdg_workbook.cli.main import main
+from bdg_workbook.config.criteria_view import COLUMNS
 from template_mutation import write_setup
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from bdg_workbook import signing
-from bdg_workbook.cli import main
-from bdg_workbook.layout import Layout
-from bdg_workbook.model import TEMPLATES_DIR
+from bdg_workbook.trust import signing
+from bdg_workbook.cli.main import main
+from bdg_workbook.layout.department import Layout
+from bdg_workbook.config.templates import TEMPLATES_DIR
 
 
 @pytest.fixture(autouse=True)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bdg_workbook.cli import main
-from bdg_workbook.district import MERGED, collect_district
-from bdg_workbook.master_read import check_integrity, read_master
-from bdg_workbook.review import review_master
-from bdg_workbook.review_report import write_reviewed_master
-from bdg_workbook.signing import KEY_ENV, SIGNED_MASTER_KEYS, VALID, KeyRing, load_private_key
+from bdg_workbook.cli.main import main
+from bdg_workbook.rollup.wards import MERGED, collect_district
+from bdg_workbook.untrusted.master_reader import check_integrity, read_master
+from bdg_workbook.review.review_round import review_master
+from bdg_workbook.review.report import write_reviewed_master
+from bdg_workbook.trust.signing import KEY_ENV, SIGNED_MASTER_KEYS, VALID, KeyRing, load_private_key
 from libreoffice import save_with_libreoffice
 from wards import Ward, edit_master, keys_folder
 

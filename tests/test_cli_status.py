@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from bdg_workbook.cli import main
-from bdg_workbook.collector import collect
-from bdg_workbook.fill import ItemAnswer, fill_workbook, random_valid_answers
-from bdg_workbook.status import season_status
+from bdg_workbook.cli.main import main
+from bdg_workbook.collect.collector import collect
+from bdg_workbook.demo.fill import ItemAnswer, fill_workbook, random_valid_answers
+from bdg_workbook.collect.status import season_status
 
 
 @pytest.fixture(scope="module")

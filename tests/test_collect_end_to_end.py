@@ -17,17 +17,17 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bdg_workbook import report
-from bdg_workbook.collector import collect
-from bdg_workbook.fill import Answers, BonusClaim, ItemAnswer, fill_workbook, random_valid_answers
-from bdg_workbook.generate import generate_workbooks, workbook_filename
-from bdg_workbook.layout import BONUS_FIRST_ROW, COL_VALUE, SHEET_SCORE, Layout
-from bdg_workbook.master_layout import SHEET_BONUS, SHEET_EVIDENCE, SHEET_FINDINGS, SHEET_MISSING, SHEET_SUMMARY
-from bdg_workbook.model import Setup
-from bdg_workbook.report_sheets import FIRST_DATA_ROW
-from bdg_workbook.result import STATUS_COLLECTED, STATUS_SUPERSEDED, CollectResult
-from bdg_workbook.scoring import ItemInput, ScoreCard, score
-from bdg_workbook.signing import KeyRing, ensure_key_pair, load_private_key
+from bdg_workbook.master import report
+from bdg_workbook.collect.collector import collect
+from bdg_workbook.demo.fill import Answers, BonusClaim, ItemAnswer, fill_workbook, random_valid_answers
+from bdg_workbook.workbook.generate import generate_workbooks, workbook_filename
+from bdg_workbook.layout.department import BONUS_FIRST_ROW, COL_VALUE, SHEET_SCORE, Layout
+from bdg_workbook.layout.master import SHEET_BONUS, SHEET_EVIDENCE, SHEET_FINDINGS, SHEET_MISSING, SHEET_SUMMARY
+from bdg_workbook.domain.model import Setup
+from bdg_workbook.master.sheets import FIRST_DATA_ROW
+from bdg_workbook.domain.result import STATUS_COLLECTED, STATUS_SUPERSEDED, CollectResult
+from bdg_workbook.domain.scoring import ItemInput, ScoreCard, score
+from bdg_workbook.trust.signing import KeyRing, ensure_key_pair, load_private_key
 
 SEED = 20240917
 MISSING = "HND"

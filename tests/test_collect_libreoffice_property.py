@@ -17,13 +17,13 @@ import openpyxl
 import pytest
 
 import libreoffice
-from bdg_workbook.collector import InputFile, collect_files
-from bdg_workbook.fill import fill_workbook, random_valid_answers
-from bdg_workbook.findings import ERROR
-from bdg_workbook.generate import generate_workbooks
-from bdg_workbook.layout import Layout
-from bdg_workbook.model import Setup
-from bdg_workbook.scoring import excel_round, score
+from bdg_workbook.collect.collector import InputFile, collect_files
+from bdg_workbook.demo.fill import fill_workbook, random_valid_answers
+from bdg_workbook.domain.findings import ERROR
+from bdg_workbook.workbook.generate import generate_workbooks
+from bdg_workbook.layout.department import Layout
+from bdg_workbook.domain.model import Setup
+from bdg_workbook.domain.scoring import excel_round, score
 
 ROUNDS = 2                    # files per department: 2 x 15 = 30 workbooks, one LibreOffice call
 

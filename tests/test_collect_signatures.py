@@ -5,10 +5,10 @@ import random
 import openpyxl
 import pytest
 
-from bdg_workbook.collector import InputFile, collect_files
-from bdg_workbook.fill import fill_workbook, random_valid_answers
-from bdg_workbook.generate import generate_workbooks
-from bdg_workbook.signing import KeyRing, ensure_key_pair, load_private_key
+from bdg_workbook.collect.collector import InputFile, collect_files
+from bdg_workbook.demo.fill import fill_workbook, random_valid_answers
+from bdg_workbook.workbook.generate import generate_workbooks
+from bdg_workbook.trust.signing import KeyRing, ensure_key_pair, load_private_key
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_signed_by_another_key_is_e17(setup, keys, signed):
 
 def test_altered_meta_is_reported(setup, keys, signed, tmp_path):
     ring = KeyRing.load(keys["ward"][1])
-    meta = {k: f"B{i + 1}" for i, k in enumerate(__import__("bdg_workbook.layout", fromlist=["x"]).META_KEYS)}
+    meta = {k: f"B{i + 1}" for i, k in enumerate(__import__("bdg_workbook.layout.department", fromlist=["x"]).META_KEYS)}
     version = _codes(setup, _edit(signed, tmp_path / "v.xlsx", "meta", meta["template_version"], "0.2"), ring)
     assert ("E17", "meta", "B14") in version
     year = _codes(setup, _edit(signed, tmp_path / "y.xlsx", "meta", meta["year"], "2023"), ring)
@@ -69,7 +69,7 @@ def test_unsigned_file_is_e17_when_the_ward_has_a_key(setup, keys, setup_unsigne
 
 
 def test_edited_locked_cell_names_the_cell(setup, keys, signed, tmp_path):
-    from bdg_workbook.layout import Layout
+    from bdg_workbook.layout.department import Layout
     sheet, ref = Layout(setup.table).names["txt_II_1"]
     edited = _edit(signed, tmp_path / "locked.xlsx", sheet, ref, "Nội dung đã bị sửa")
     found = _codes(setup, edited, KeyRing.load(keys["ward"][1]))

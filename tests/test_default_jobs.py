@@ -2,7 +2,7 @@
 
 import os
 
-from bdg_workbook.workers import default_jobs
+from bdg_workbook.collect.workers import default_jobs
 
 
 def test_env_overrides_and_bad_values_are_ignored(monkeypatch):

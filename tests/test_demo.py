@@ -8,11 +8,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bdg_workbook import demo
-from bdg_workbook.cli import main
-from bdg_workbook.master_layout import SHEET_FINDINGS, SHEET_SUMMARY
-from bdg_workbook.model import Setup
-from bdg_workbook.report_sheets import FIRST_DATA_ROW
+from bdg_workbook.demo import season as demo
+from bdg_workbook.cli.main import main
+from bdg_workbook.layout.master import SHEET_FINDINGS, SHEET_SUMMARY
+from bdg_workbook.domain.model import Setup
+from bdg_workbook.master.sheets import FIRST_DATA_ROW
 
 # department -> the finding its deliberate break must raise (demo.SCENARIOS, demo.NOT_RETURNING)
 BREAKS = {"TYT": "E02", "MTTQ": "E03", "DTN": "E04", "CA": "E07", "HCCB": "W07", "HND": "W13"}

@@ -13,14 +13,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bdg_workbook import report
-from bdg_workbook.district import (MERGED, MODE_DISTRICT, MODE_WARD, REJECTED, SUPERSEDED, MixedFolderError,
+from bdg_workbook.master import report
+from bdg_workbook.rollup.wards import (MERGED, MODE_DISTRICT, MODE_WARD, REJECTED, SUPERSEDED, MixedFolderError,
                                    collect_district, detect_mode)
-from bdg_workbook.district_report import DATA_NAME, SHEET_SUMMARY, data_rows, write_district_outputs
-from bdg_workbook.review import review_master
-from bdg_workbook.review_report import write_reviewed_master
-from bdg_workbook.scoring import excel_round
-from bdg_workbook.signing import SIGNED_MASTER_KEYS, KeyRing, ensure_key_pair, load_private_key
+from bdg_workbook.rollup.report import DATA_NAME, SHEET_SUMMARY, data_rows, write_district_outputs
+from bdg_workbook.review.review_round import review_master
+from bdg_workbook.review.report import write_reviewed_master
+from bdg_workbook.domain.scoring import excel_round
+from bdg_workbook.trust.signing import SIGNED_MASTER_KEYS, KeyRing, ensure_key_pair, load_private_key
 from wards import Ward, edit_master, keys_folder, named_cell
 
 

@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from bdg_workbook.catalogue_doc import render_markdown
-from bdg_workbook.cli import main
-from bdg_workbook.findings import CATALOGUE
-from bdg_workbook.rules import batch, bonus, evidence, inputs, integrity, signature
+from bdg_workbook.domain.findings_doc import render_markdown
+from bdg_workbook.cli.main import main
+from bdg_workbook.domain.findings import CATALOGUE
+from bdg_workbook.collect.rules import batch, bonus, evidence, inputs, integrity, signature
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "findings.md"
 

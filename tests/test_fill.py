@@ -11,11 +11,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bdg_workbook.errors import BdgError
-from bdg_workbook.fill import Answers, BonusClaim, EvidenceRow, ItemAnswer, fill_workbook, random_valid_answers
-from bdg_workbook.generate import workbook_filename
-from bdg_workbook.layout import BONUS_COMPLETE, SHEET_META, Layout
-from bdg_workbook.scoring import NOT_APPLICABLE, item_points
+from bdg_workbook.domain.errors import BdgError
+from bdg_workbook.demo.fill import Answers, BonusClaim, EvidenceRow, ItemAnswer, fill_workbook, random_valid_answers
+from bdg_workbook.workbook.generate import workbook_filename
+from bdg_workbook.layout.department import BONUS_COMPLETE, SHEET_META, Layout
+from bdg_workbook.domain.scoring import NOT_APPLICABLE, item_points
 
 SEEDS = (1, 2, 3)
 

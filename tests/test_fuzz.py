@@ -22,9 +22,9 @@ from typing import Callable
 import pytest
 
 import hostile
-from bdg_workbook.collector import InputFile, collect_files, process_file
-from bdg_workbook.model import Setup
-from bdg_workbook.report import write_outputs
+from bdg_workbook.collect.collector import InputFile, collect_files, process_file
+from bdg_workbook.domain.model import Setup
+from bdg_workbook.master.report import write_outputs
 
 COUNT = int(os.environ.get("BDG_FUZZ_COUNT", "2000"))
 SEED = int(os.environ.get("BDG_FUZZ_SEED", str(secrets.randbits(32))))

@@ -7,7 +7,7 @@ import datetime as dt
 import io
 import zipfile
 
-from bdg_workbook.generate import build_workbook, generate_workbooks
+from bdg_workbook.workbook.generate import build_workbook, generate_workbooks
 
 
 def test_two_generations_are_byte_identical(setup, tmp_path):

@@ -16,14 +16,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bdg_workbook.collector import InputFile, collect_files
-from bdg_workbook.errors import BdgError
-from bdg_workbook.gen_dept import dept_form, dept_locked_hash, placeholder_text
-from bdg_workbook.gen_fast import Template, split_zip
-from bdg_workbook.generate import (FACTORY_CACHE, WorkbookFactory, _write, build_workbook_plain, generate_workbooks,
+from bdg_workbook.collect.collector import InputFile, collect_files
+from bdg_workbook.domain.errors import BdgError
+from bdg_workbook.workbook.department import dept_form, dept_locked_hash, placeholder_text
+from bdg_workbook.workbook.fast_build import Template, split_zip
+from bdg_workbook.workbook.generate import (FACTORY_CACHE, WorkbookFactory, _write, build_workbook_plain, generate_workbooks,
                                    workbook_factory)
-from bdg_workbook.locked import expected_locked_content, locked_hash
-from bdg_workbook.signing import KeyRing, ensure_key_pair, load_private_key
+from bdg_workbook.workbook.locked import expected_locked_content, locked_hash
+from bdg_workbook.trust.signing import KeyRing, ensure_key_pair, load_private_key
 
 SIGNATURE_CODES = {"E13", "E17", "E18", "W15"}
 

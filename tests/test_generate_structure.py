@@ -15,15 +15,15 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.cell_range import CellRange
 from xlsxwriter.workbook import Workbook
 
-from bdg_workbook.errors import BdgError
-from bdg_workbook.formulas import all_formulas
-from bdg_workbook.generate import build_workbook, generate_workbooks, workbook_filename
-from bdg_workbook.layout import (BONUS_FIRST_ROW, BONUS_HEADER_ROW, BONUS_ROWS, EVIDENCE_HEADER_ROW, INFO_ROWS,
+from bdg_workbook.domain.errors import BdgError
+from bdg_workbook.workbook.formulas import all_formulas
+from bdg_workbook.workbook.generate import build_workbook, generate_workbooks, workbook_filename
+from bdg_workbook.layout.department import (BONUS_FIRST_ROW, BONUS_HEADER_ROW, BONUS_ROWS, EVIDENCE_HEADER_ROW, INFO_ROWS,
                                  SCORE_HEADER_ROW, SHEET_BONUS, SHEET_EVIDENCE, SHEET_META, SHEET_SCORE, SHEETS,
                                  Layout, absolute)
-from bdg_workbook.locked import blank_score, expected_locked_content, formula_values, locked_hash, number_text
-from bdg_workbook.model import Criterion, Setup
-from bdg_workbook.xlsx_guard import checked, guard
+from bdg_workbook.workbook.locked import blank_score, expected_locked_content, formula_values, locked_hash, number_text
+from bdg_workbook.domain.model import Criterion, Setup
+from bdg_workbook.workbook.strict_writer import checked, guard
 
 SAMPLE = ("HLHPN", "DTN", "LDTBXH")   # Quốc hiệu + seal, Đoàn heading, công chức without seal
 CENT = Decimal("0.01")

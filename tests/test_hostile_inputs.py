@@ -24,16 +24,16 @@ import pytest
 from click.testing import CliRunner
 
 import hostile
-from bdg_workbook import collector
-from bdg_workbook.cli import main
-from bdg_workbook.collector import InputFile, collect, collect_files
-from bdg_workbook.fill import Answers, EvidenceRow, ItemAnswer
-from bdg_workbook.layout import Layout
-from bdg_workbook.master_layout import SHEET_EVIDENCE
-from bdg_workbook.model import Setup
-from bdg_workbook.read import read_bytes
-from bdg_workbook.signing import KeyRing
-from bdg_workbook.workers import Failure, run_isolated
+from bdg_workbook.collect import collector
+from bdg_workbook.cli.main import main
+from bdg_workbook.collect.collector import InputFile, collect, collect_files
+from bdg_workbook.demo.fill import Answers, EvidenceRow, ItemAnswer
+from bdg_workbook.layout.department import Layout
+from bdg_workbook.layout.master import SHEET_EVIDENCE
+from bdg_workbook.domain.model import Setup
+from bdg_workbook.untrusted.workbook_reader import read_bytes
+from bdg_workbook.trust.signing import KeyRing
+from bdg_workbook.collect.workers import Failure, run_isolated
 from libreoffice import soffice_available
 
 VALID = ("MTTQ", "HLHPN", "DTN")                 # returned normally, must be collected as when alone

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bdg_workbook.inbox import (
+from bdg_workbook.collect.inbox import (
     ATTACHMENT_NOT_XLSX, ATTACHMENT_RENAMED, ATTACHMENT_TOO_LARGE, EML_NO_XLSX, EML_UNREADABLE, FILE_NOT_XLSX,
     MAX_NAME_CHARS, InboxError, collect_inputs, safe_name,
 )
-from bdg_workbook.mail import load_email_template, write_drafts
+from bdg_workbook.mail.drafts import load_email_template, write_drafts
 
 XLSX = b"PK\x03\x04" + bytes(range(256)) * 4
 

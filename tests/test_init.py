@@ -11,9 +11,11 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from bdg_workbook import signing, workspace
-from bdg_workbook.cli import main
-from bdg_workbook.model import TEMPLATES_DIR, load_setup
+from bdg_workbook.trust import signing
+from bdg_workbook.config import workspace
+from bdg_workbook.cli.main import main
+from bdg_workbook.config.load import load_setup
+from bdg_workbook.config.templates import TEMPLATES_DIR
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
 

@@ -15,12 +15,12 @@ import pytest
 import xlsxwriter
 from libreoffice import recalc, soffice_available
 
-from bdg_workbook.fill import Answers, fill_workbook, random_valid_answers
-from bdg_workbook.generate import generate_workbooks, workbook_filename
-from bdg_workbook.layout import BONUS_COMPLETE, BONUS_FIRST_ROW, SHEET_BONUS, Layout
-from bdg_workbook.locked import blank_inputs
-from bdg_workbook.model import Setup
-from bdg_workbook.scoring import ScoreCard, score
+from bdg_workbook.demo.fill import Answers, fill_workbook, random_valid_answers
+from bdg_workbook.workbook.generate import generate_workbooks, workbook_filename
+from bdg_workbook.layout.department import BONUS_COMPLETE, BONUS_FIRST_ROW, SHEET_BONUS, Layout
+from bdg_workbook.workbook.locked import blank_inputs
+from bdg_workbook.domain.model import Setup
+from bdg_workbook.domain.scoring import ScoreCard, score
 
 pytestmark = pytest.mark.libreoffice
 

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from bdg_workbook.cli import main
-from bdg_workbook.errors import TemplateError
-from bdg_workbook.mail import (
+from bdg_workbook.cli.main import main
+from bdg_workbook.domain.errors import TemplateError
+from bdg_workbook.mail.drafts import (
     DRAFTED, NO_ADDRESS, NO_WORKBOOK, XLSX_SUBTYPE, MailError, Workbook, build_message, load_email_template,
     write_drafts,
 )
-from bdg_workbook.model import TEMPLATES_DIR, Setup, SmtpConfig
+from bdg_workbook.domain.model import Setup, SmtpConfig
+from bdg_workbook.config.templates import TEMPLATES_DIR
 
 SENDER = "vhxh.nhonhung@example.org"
 

@@ -14,14 +14,16 @@ import yaml
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from bdg_workbook.cli import main
-from bdg_workbook.errors import TemplateError
-from bdg_workbook.mail import (
+from bdg_workbook.cli.main import main
+from bdg_workbook.domain.errors import TemplateError
+from bdg_workbook.mail.drafts import (
     ALREADY_SENT, FAILED, NO_ADDRESS, REJECTED, SENT, XLSX_SUBTYPE, MailError, load_email_template,
     template_values,
 )
-from bdg_workbook.mailsend import send_messages
-from bdg_workbook.model import TEMPLATES_DIR, Setup, SmtpConfig, load_config
+from bdg_workbook.mail.smtp_send import send_messages
+from bdg_workbook.domain.model import Setup, SmtpConfig
+from bdg_workbook.config.load import load_config
+from bdg_workbook.config.templates import TEMPLATES_DIR
 
 USER, PASSWORD = "vhxh.nhonhung@example.org", "mật-khẩu-thử"
 SENDER = "vhxh.nhonhung@example.org"
@@ -289,7 +291,7 @@ def test_cli_send_then_rerun(runner, server, generated_workbooks, tmp_path):
 
 def load_setup_default() -> Setup:
     """The built-in setup (departments with example addresses)."""
-    from bdg_workbook.model import load_setup
+    from bdg_workbook.config.load import load_setup
 
     return load_setup()
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from bdg_workbook.collector import collect
-from bdg_workbook.fill import EvidenceRow, fill_workbook, random_valid_answers
-from bdg_workbook.merge import criteria_frame, detail_matrix, merged_csvs
+from bdg_workbook.collect.collector import collect
+from bdg_workbook.demo.fill import EvidenceRow, fill_workbook, random_valid_answers
+from bdg_workbook.master.csv_tables import criteria_frame, detail_matrix, merged_csvs
 
 
 @pytest.fixture(scope="module")

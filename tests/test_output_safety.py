@@ -17,11 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 import hostile
-from bdg_workbook.cli import main
-from bdg_workbook.fill import Answers, BonusClaim, EvidenceRow, fill_workbook, random_valid_answers
-from bdg_workbook.master_layout import SHEET_BONUS, SHEET_EVIDENCE, SHEET_FINDINGS
-from bdg_workbook.model import Setup
-from bdg_workbook.safe_text import FORMULA_TRIGGERS
+from bdg_workbook.cli.main import main
+from bdg_workbook.demo.fill import Answers, BonusClaim, EvidenceRow, fill_workbook, random_valid_answers
+from bdg_workbook.layout.master import SHEET_BONUS, SHEET_EVIDENCE, SHEET_FINDINGS
+from bdg_workbook.domain.model import Setup
+from bdg_workbook.writing.safe_text import FORMULA_TRIGGERS
 
 DEPT = "HLHPN"
 INJECTIONS = ["=1+1", "+84 912 345 678", "-5 hộ nghèo", "@SUM(A1:A9)", '=HYPERLINK("http://x.invalid","bấm")',

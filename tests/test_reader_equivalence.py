@@ -20,13 +20,14 @@ from typing import Callable, Iterator
 
 import pytest
 
-from bdg_workbook import xlsxcells, xlsxfast
-from bdg_workbook.errors import WorkbookError
-from bdg_workbook.fill import fill_workbook, random_valid_answers
-from bdg_workbook.model import Setup
-from bdg_workbook.read import read_bytes
-from bdg_workbook.submission import Submission
-from bdg_workbook.xlsxzip import SafeZip
+from bdg_workbook.untrusted import cells as xlsxcells
+from bdg_workbook.untrusted import fast_xml as xlsxfast
+from bdg_workbook.domain.errors import WorkbookError
+from bdg_workbook.demo.fill import fill_workbook, random_valid_answers
+from bdg_workbook.domain.model import Setup
+from bdg_workbook.untrusted.workbook_reader import read_bytes
+from bdg_workbook.domain.submission import Submission
+from bdg_workbook.untrusted.container import SafeZip
 
 FIXTURES = Path(__file__).parent / "fixtures" / "returned"
 FILLED_CODES = ("HLHPN", "CA", "TYT", "DTN")

@@ -20,12 +20,12 @@ import openpyxl
 import pytest
 import yaml
 
-from bdg_workbook.collector import InputFile, collect_files
-from bdg_workbook.findings import CATALOGUE, ERROR
-from bdg_workbook.layout import Layout
-from bdg_workbook.model import Setup
-from bdg_workbook.result import STATUS_COLLECTED, STATUS_REJECTED, CollectResult
-from bdg_workbook.signing import KeyRing
+from bdg_workbook.collect.collector import InputFile, collect_files
+from bdg_workbook.domain.findings import CATALOGUE, ERROR
+from bdg_workbook.layout.department import Layout
+from bdg_workbook.domain.model import Setup
+from bdg_workbook.domain.result import STATUS_COLLECTED, STATUS_REJECTED, CollectResult
+from bdg_workbook.trust.signing import KeyRing
 
 FIXTURES = Path(__file__).parent / "fixtures" / "returned"
 SCRIPT = Path(__file__).parent / "fixtures" / "make_returned.py"

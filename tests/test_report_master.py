@@ -15,17 +15,17 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bdg_workbook import findings as fnd
-from bdg_workbook import report
-from bdg_workbook.master_layout import (DATA_COLUMNS, HIDDEN_SHEETS, MASTER_META_KEYS, MASTER_SHEETS,
+from bdg_workbook.domain import findings as fnd
+from bdg_workbook.master import report
+from bdg_workbook.layout.master import (DATA_COLUMNS, HIDDEN_SHEETS, MASTER_META_KEYS, MASTER_SHEETS,
                                         SHEET_APPENDIX, SHEET_BONUS, SHEET_CHART, SHEET_DATA, SHEET_EVIDENCE,
                                         SHEET_FILES, SHEET_FINDINGS, SHEET_META, SHEET_MISSING, SHEET_SUMMARY)
-from bdg_workbook.model import Setup
-from bdg_workbook.report_sheets import FIRST_DATA_ROW, HEADER_ROW
-from bdg_workbook.result import (STATUS_COLLECTED, STATUS_REJECTED, STATUS_SUPERSEDED, CollectResult,
+from bdg_workbook.domain.model import Setup
+from bdg_workbook.master.sheets import FIRST_DATA_ROW, HEADER_ROW
+from bdg_workbook.domain.result import (STATUS_COLLECTED, STATUS_REJECTED, STATUS_SUPERSEDED, CollectResult,
                                  DepartmentResult, FileOutcome, assign_ranks)
-from bdg_workbook.scoring import ItemInput, score
-from bdg_workbook.submission import BonusClaim, Cell, EvidenceRow, Submission
+from bdg_workbook.domain.scoring import ItemInput, score
+from bdg_workbook.domain.submission import BonusClaim, Cell, EvidenceRow, Submission
 
 LONG = "Dài " * 10_000                                          # 40,000 characters
 NFD = unicodedata.normalize("NFD", "Hội nghị tuyên truyền bình đẳng giới")
@@ -370,7 +370,7 @@ def test_atomic_write_keeps_previous_master_when_writing_fails(result, master, t
     with pytest.raises(RuntimeError):
         report.write_master(result, path)
     monkeypatch.undo()
-    monkeypatch.setattr("bdg_workbook.safe_text.os.fsync", explode)
+    monkeypatch.setattr("bdg_workbook.writing.safe_text.os.fsync", explode)
     with pytest.raises(RuntimeError):
         report.write_outputs(result, path, csv_folder=tmp_path / "csv")
     assert path.read_bytes() == before

@@ -10,15 +10,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bdg_workbook import report
-from bdg_workbook.findings import ERROR
-from bdg_workbook.master_layout import REVIEWED_DATA_COLUMNS, SHEET_AUDIT, SHEET_REVIEW, review_name
-from bdg_workbook.master_read import check_integrity, parse_data, read_master
-from bdg_workbook.result import DepartmentResult
-from bdg_workbook.review import ReviewError, ReviewOutcome, next_version_path, review_master
-from bdg_workbook.review_report import write_reviewed_master
-from bdg_workbook.scoring import excel_round, score_points
-from bdg_workbook.signing import SIGNED_MASTER_KEYS, VALID, KeyRing, load_private_key
+from bdg_workbook.master import report
+from bdg_workbook.domain.findings import ERROR
+from bdg_workbook.layout.master import REVIEWED_DATA_COLUMNS, SHEET_AUDIT, SHEET_REVIEW, review_name
+from bdg_workbook.untrusted.master_reader import check_integrity, parse_data, read_master
+from bdg_workbook.domain.result import DepartmentResult
+from bdg_workbook.review.review_round import ReviewError, ReviewOutcome, next_version_path, review_master
+from bdg_workbook.review.report import write_reviewed_master
+from bdg_workbook.domain.scoring import excel_round, score_points
+from bdg_workbook.trust.signing import SIGNED_MASTER_KEYS, VALID, KeyRing, load_private_key
 from wards import Ward, edit_master, named_cell
 
 D = Decimal

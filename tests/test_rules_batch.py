@@ -1,7 +1,7 @@
 """Rules across files: identity, duplicates, missing and late departments, shared documents."""
 
 
-from bdg_workbook.rules.batch import identify, keep_latest, late_returns, missing_departments, shared_documents
+from bdg_workbook.collect.rules.batch import identify, keep_latest, late_returns, missing_departments, shared_documents
 
 from builder import submission
 from rules_helpers import run

@@ -1,6 +1,6 @@
 """Bonus claims need the five justifications and their own evidence; caps of bonus and deductions."""
 
-from bdg_workbook.layout import Layout
+from bdg_workbook.layout.department import Layout
 
 from builder import submission
 from rules_helpers import codes, pairs, run

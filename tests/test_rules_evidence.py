@@ -1,6 +1,6 @@
 """Points need evidence; one document counts for one criterion of a department (first in table order)."""
 
-from bdg_workbook.layout import Layout
+from bdg_workbook.layout.department import Layout
 
 from builder import submission
 from rules_helpers import pairs, run

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from bdg_workbook.layout import Layout
+from bdg_workbook.layout.department import Layout
 
 from builder import submission
 from rules_helpers import codes, pairs, run

@@ -3,7 +3,7 @@
 import dataclasses
 from decimal import Decimal
 
-from bdg_workbook.rules.integrity import normalise_formula
+from bdg_workbook.collect.rules.integrity import normalise_formula
 
 from builder import submission
 from rules_helpers import codes, pairs, run

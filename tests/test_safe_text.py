@@ -13,8 +13,8 @@ import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bdg_workbook import safe_text
-from bdg_workbook.safe_text import (EXCEL_CELL_LIMIT, atomic_write_bytes, atomic_write_text, atomic_writer, clean_text,
+from bdg_workbook.writing import safe_text
+from bdg_workbook.writing.safe_text import (EXCEL_CELL_LIMIT, atomic_write_bytes, atomic_write_text, atomic_writer, clean_text,
                                     clip, csv_safe)
 
 # ---------------------------------------------------------------- csv_safe (OWASP ASVS 1.2.10)

@@ -10,8 +10,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from bdg_workbook.model import CriteriaTable
-from bdg_workbook.scoring import (ItemInput, completion_pct, excel_round, item_points, normalised_base, rating,
+from bdg_workbook.domain.model import CriteriaTable
+from bdg_workbook.domain.scoring import (ItemInput, completion_pct, excel_round, item_points, normalised_base, rating,
                                   score)
 
 

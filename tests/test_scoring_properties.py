@@ -7,8 +7,9 @@ from decimal import Decimal as D
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bdg_workbook.model import CriteriaTable, Criterion, load_criteria
-from bdg_workbook.scoring import ItemInput, ScoreCard, excel_round, item_points, score
+from bdg_workbook.domain.model import CriteriaTable, Criterion
+from bdg_workbook.config.load import load_criteria
+from bdg_workbook.domain.scoring import ItemInput, ScoreCard, excel_round, item_points, score
 
 TABLE: CriteriaTable = load_criteria()
 CENT = D("0.01")

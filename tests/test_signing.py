@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bdg_workbook import signing
-from bdg_workbook.signing import (
+from bdg_workbook.trust import signing
+from bdg_workbook.trust.signing import (
     BAD_SIGNATURE, MALFORMED, SIGNED_MASTER_KEYS, SIGNED_META_KEYS, UNKNOWN_KEY, UNSIGNED, VALID, KeyFileError,
     KeyRing, canonical_payload, ensure_key_pair, sign_meta, verify_meta,
 )

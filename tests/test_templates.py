@@ -12,8 +12,9 @@ from typing import Any, Callable
 
 import pytest
 
-from bdg_workbook.cli import main
-from bdg_workbook.model import TEMPLATES_DIR, load_criteria
+from bdg_workbook.cli.main import main
+from bdg_workbook.config.load import load_criteria
+from bdg_workbook.config.templates import TEMPLATES_DIR
 from template_mutation import FILE_NAMES, dump, line_of, problem_lines, shipped, write_setup
 
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import openpyxl
 
-from bdg_workbook.cli import write_collect_outputs
-from bdg_workbook.demo import DemoRun, run_demo
-from bdg_workbook.model import Setup
-from bdg_workbook.signing import KEY_DIR, KEY_FILE, public_key_path
+from bdg_workbook.cli.app import write_collect_outputs
+from bdg_workbook.demo.season import DemoRun, run_demo
+from bdg_workbook.domain.model import Setup
+from bdg_workbook.trust.signing import KEY_DIR, KEY_FILE, public_key_path
 
 WARDS = (("phường Nhơn Hưng", "Nhơn Hưng", 11), ("phường Nhà Bàng", "Nhà Bàng", 22), ("xã Văn Giáo", "Văn Giáo", 33))
 

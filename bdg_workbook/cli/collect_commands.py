@@ -1,0 +1,172 @@
+"""Commands that read returned files: ``collect`` (ward and district), ``review``."""
+
+from __future__ import annotations
+
+import json as _cjson
+import sys
+import time as _time
+from pathlib import Path
+
+import click
+
+from bdg_workbook.collect import collector as _collector
+from bdg_workbook.cli import console as _console
+from bdg_workbook.rollup import wards as _district
+from bdg_workbook.review import review_round as _review
+from bdg_workbook.domain.errors import WorkbookError as _WorkbookError
+from bdg_workbook.collect.inbox import InboxError as _InboxError
+from bdg_workbook.domain.model import Setup
+
+from bdg_workbook.cli.app import (EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, KeyOption, PathOption, default_master_path,
+                  load_setup_or_exit, main, master_signer_or_exit, setup_options, trusted_keys_or_exit,
+                  write_collect_outputs)
+
+
+@main.command("collect")
+@click.argument("inbox", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@setup_options
+@click.option("--out", "out_path", type=PathOption, help="Tệp tổng hợp (mặc định output/<năm>/TONGHOP_<năm>_<PHƯỜNG>.xlsx).")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table: bảng tóm tắt; json: toàn bộ kết quả dạng JSON (giống tệp .json ghi kèm).")
+@click.option("--strict", is_flag=True, help="Coi cả cảnh báo là lỗi khi tính mã thoát.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Số tiến trình đọc song song (mặc định: số lõi CPU).")
+@click.option("--keys", "keys_path", type=click.Path(path_type=Path, exists=True),
+              help="Khóa công khai tin cậy (tệp .pub hoặc thư mục chứa các tệp .pub); mặc định: khóa ký của phường. "
+                   "Cấp huyện: thư mục khóa công khai của các phường (bắt buộc).")
+def collect_command(inbox: Path, criteria_path: Path | None, departments_path: Path | None, config_path: Path | None,
+                    out_path: Path | None, output_format: str, strict: bool, jobs: int | None,
+                    keys_path: Path | None) -> None:
+    """Đọc các tệp đơn vị gửi về trong INBOX, kiểm tra, chấm lại điểm và ghi tệp tổng hợp của phường.
+
+    Nếu INBOX chứa bảng tổng hợp của các phường (cấp huyện), tổng hợp các phường (cần --keys)."""
+    setup = load_setup_or_exit(criteria_path, departments_path, config_path)
+    if district_mode_or_exit(inbox):   # a folder of ward masters: the district roll-up (block 'district')
+        sys.exit(district_collect(inbox, setup, keys_path, out_path, output_format, strict))
+    keyring = trusted_keys_or_exit(keys_path)
+    master = out_path or default_master_path(setup)
+    started = _time.perf_counter()
+    bar_holder: list = []
+
+    def progress(done: int, total: int) -> None:
+        if not bar_holder:
+            bar_holder.append(click.progressbar(length=max(total, 1), label="Đang đọc tệp", file=sys.stderr))
+            bar_holder[0].__enter__()
+        bar_holder[0].update(done - bar_holder[0].pos)
+
+    try:
+        result = _collector.collect(inbox, setup, jobs=jobs, progress=progress, keyring=keyring)
+    except _InboxError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    finally:
+        if bar_holder:
+            bar_holder[0].__exit__(None, None, None)
+    try:
+        written = write_collect_outputs(result, master)
+    except OSError as exc:
+        click.echo(f"Lỗi: không ghi được tệp tổng hợp '{master}': {exc.strerror or exc}. "
+                   "Kiểm tra thư mục và đóng tệp nếu đang mở trong Excel.", err=True)
+        sys.exit(EXIT_USAGE)
+    elapsed = _time.perf_counter() - started
+    if output_format == "json":
+        click.echo(_cjson.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_console.summary_text(result))
+        for line in _console.finding_lines(result.findings):
+            click.echo("  " + line)
+        click.echo(f"Tệp tổng hợp: {master}")
+        click.echo(f"Kèm theo: {', '.join(str(p.name) for p in written[1:])}")
+        click.echo(f"Thời gian: {elapsed:.2f} giây cho {len(result.files)} tệp.".replace(".", ",", 1))
+    failing = result.error_count > 0 or (strict and result.warning_count > 0)
+    sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+@main.command("review")
+@click.argument("master", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@setup_options
+@click.option("--out", "out_path", type=PathOption,
+              help="Tệp bản thẩm định (mặc định: <tên tệp>_thamdinh_v<N>.xlsx cạnh tệp đưa vào).")
+@click.option("--keys", "keys_path", type=click.Path(path_type=Path, exists=True),
+              help="Khóa công khai dùng kiểm tra chữ ký của tệp tổng hợp (mặc định: khóa ký của phường).")
+@KeyOption
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--strict", is_flag=True, help="Coi cả cảnh báo là lỗi khi tính mã thoát.")
+def review_command(master: Path, criteria_path: Path | None, departments_path: Path | None,
+                   config_path: Path | None, out_path: Path | None, keys_path: Path | None, key_path: Path | None,
+                   output_format: str, strict: bool) -> None:
+    """Đọc điểm thẩm định (trang 'Thẩm định') của tệp tổng hợp, kiểm tra, tính lại và ghi bản thẩm định kế tiếp."""
+    from bdg_workbook.review import report as _review_report
+    setup = load_setup_or_exit(criteria_path, departments_path, config_path)
+    keyring = trusted_keys_or_exit(keys_path)
+    try:
+        outcome = _review.review_master(setup, master, keyring)
+    except _review.ReviewError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except (_WorkbookError, OSError) as exc:
+        click.echo(f"Lỗi: không đọc được tệp tổng hợp '{master}': {getattr(exc, 'message', exc)}.", err=True)
+        sys.exit(EXIT_USAGE)
+    target = out_path or _review.next_version_path(master, outcome.round)
+    if not outcome.blocked:
+        if target.resolve() == master.resolve() or (out_path is None and target.exists()):
+            click.echo(f"Lỗi: '{target}' đã có (hoặc là tệp đang thẩm định); không ghi đè. Chỉ tên khác bằng --out, "
+                       "hoặc đổi tên/xóa bản cũ.", err=True)
+            sys.exit(EXIT_USAGE)
+        try:
+            _review_report.write_reviewed_master(outcome, target, master_signer_or_exit(key_path))
+        except OSError as exc:
+            click.echo(f"Lỗi: không ghi được '{target}': {exc.strerror or exc}. Đóng tệp nếu đang mở trong Excel.",
+                       err=True)
+            sys.exit(EXIT_USAGE)
+    if output_format == "json":
+        click.echo(_cjson.dumps(outcome.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in _review_report.summary_lines(outcome, None if outcome.blocked else target):
+            click.echo(line)
+    failing = outcome.error_count > 0 or (strict and outcome.warning_count > 0)
+    sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+def district_mode_or_exit(inbox: Path) -> bool:
+    """True when INBOX holds ward masters (district roll-up); exit 2 when it mixes them with department files."""
+    try:
+        return _district.detect_mode(inbox) == _district.MODE_DISTRICT
+    except _district.MixedFolderError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except _InboxError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def district_collect(inbox: Path, setup: Setup, keys_path: Path | None, out_path: Path | None,
+                     output_format: str, strict: bool) -> int:
+    """The district roll-up of ward masters: verify, merge, write the district master and JSON; the exit code."""
+    from bdg_workbook.rollup import report as _district_report
+    if keys_path is None:
+        click.echo("Lỗi: thư mục này chứa bảng tổng hợp của các phường; cần chỉ thư mục khóa công khai của các "
+                   "phường bằng --keys THƯ_MỤC (mỗi phường một tệp .pub, xuất bằng 'bdg-workbook keys export').",
+                   err=True)
+        return EXIT_USAGE
+    keyring = trusted_keys_or_exit(keys_path)
+    started = _time.perf_counter()
+    try:
+        result = _district.collect_district(inbox, setup, keyring)
+    except _InboxError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        return EXIT_USAGE
+    target = out_path or _district_report.default_district_path(result, _console.ascii_slug(
+        _district_report.place_of(result.district)))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        written = _district_report.write_district_outputs(result, target, master_signer_or_exit(None))
+    except OSError as exc:
+        click.echo(f"Lỗi: không ghi được tệp tổng hợp '{target}': {exc.strerror or exc}.", err=True)
+        return EXIT_USAGE
+    if output_format == "json":
+        click.echo(_cjson.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in _district_report.summary_lines(result, written, _time.perf_counter() - started):
+            click.echo(line)
+    failing = result.error_count > 0 or (strict and result.warning_count > 0)
+    return EXIT_FINDINGS if failing else EXIT_OK

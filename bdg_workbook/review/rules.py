@@ -1,0 +1,68 @@
+"""Judging one review cell: is the officer's "Điểm thẩm định" a usable edit? (pure; no spreadsheet library)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bdg_workbook.domain.model import Criterion
+from bdg_workbook.domain.scoring import excel_round
+from bdg_workbook.domain.submission import Cell
+
+CODES = ("R01", "R02", "R03", "R04", "R09", "R11", "R12")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What to do with one review cell: the points to use, and the finding code (with its value) if any."""
+
+    points: Decimal
+    code: str = ""
+    found: str = ""
+    reason: str = ""
+
+    @property
+    def changed(self) -> bool:
+        """True when an edit is applied (finding R11)."""
+        return self.code == "R11"
+
+
+def vn(value: Decimal) -> str:
+    """Points with two decimals and a decimal comma (15,00)."""
+    return f"{value:.2f}".replace(".", ",")
+
+
+def cell_text(cell: Cell | None) -> str:
+    """The text of a reason cell, trimmed ('' for blank; numbers as typed)."""
+    if cell is None or cell.value is None:
+        return ""
+    value = cell.value
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return " ".join(str(value).split())
+
+
+def judge(crit: Criterion, before: Decimal, cell: Cell | None, reason_cell: Cell | None,
+          not_applicable: bool) -> Verdict:
+    """The verdict on one "Điểm thẩm định" cell; ``before`` is the prefilled value (the points in force)."""
+    if cell is None or cell.is_blank:
+        return Verdict(before, "R09")
+    if cell.formula is not None:
+        return Verdict(before, "R03", "=" + cell.formula.lstrip("="))
+    value = cell.value
+    if cell.error or not isinstance(value, Decimal) or isinstance(value, bool) or not value.is_finite():
+        shown = cell.error or cell_text(cell) or str(value)
+        return Verdict(before, "R01", shown)
+    if value < 0 or value > crit.max:
+        return Verdict(before, "R02", format(value.normalize(), "f"))
+    after = excel_round(value)
+    if after == before:
+        return Verdict(before)
+    if not_applicable and crit.allow_na:
+        return Verdict(before, "R12", vn(after))
+    reason = cell_text(reason_cell)
+    if not reason:
+        return Verdict(before, "R04", vn(after))
+    return Verdict(after, "R11", vn(after), reason)
