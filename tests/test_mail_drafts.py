@@ -14,7 +14,7 @@ import pytest
 from bdg_workbook.cli.main import main
 from bdg_workbook.domain.errors import TemplateError
 from bdg_workbook.mail.drafts import (
-    DRAFTED, NO_ADDRESS, NO_WORKBOOK, XLSX_SUBTYPE, MailError, Workbook, build_message, load_email_template,
+    DRAFTED, NO_ADDRESS, NO_WORKBOOK, XLSX_SUBTYPE, MailError, AttachmentFile, build_message, load_email_template,
     write_drafts,
 )
 from bdg_workbook.domain.model import Setup, SmtpConfig
@@ -96,7 +96,7 @@ def test_non_ascii_attachment_name_and_no_deadline(setup, tmp_path):
     config = dataclasses.replace(setup.config, department_deadline=None)
     setup = dataclasses.replace(setup, config=config)
     data = b"PK\x03\x04 workbook bytes"
-    workbook = Workbook(tmp_path / "Biểu mẫu Hội LHPN phường Nhơn Hưng năm 2024.xlsx", data,
+    workbook = AttachmentFile(tmp_path / "Biểu mẫu Hội LHPN phường Nhơn Hưng năm 2024.xlsx", data,
                         hashlib.sha256(data).hexdigest())
     dept = next(d for d in setup.departments if d.code == "HLHPN")
     msg = build_message(setup, load_email_template(), dept, workbook, sender=None)

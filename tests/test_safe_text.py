@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bdg_workbook.writing import safe_text
-from bdg_workbook.writing.safe_text import (EXCEL_CELL_LIMIT, atomic_write_bytes, atomic_write_text, atomic_writer, clean_text,
+from bdg_workbook.writing.safe_text import (EXCEL_CELL_LIMIT, atomic_write_bytes, atomic_write_text, atomic_writer, clean_cell_text,
                                     clip, csv_safe)
 
 # ---------------------------------------------------------------- csv_safe (OWASP ASVS 1.2.10)
@@ -42,27 +42,27 @@ def test_csv_safe_never_starts_with_a_trigger_and_keeps_the_text(text):
     assert out in (text, "'" + text)
 
 
-# ---------------------------------------------------------------- clean_text / clip
+# ---------------------------------------------------------------- clean_cell_text / clip
 
 
 def test_clean_text_drops_control_characters_keeps_tab_and_newline():
-    assert clean_text("a\x07b\x00c\x1bd\x7f\x85e\ufffe") == "abcde"
-    assert clean_text("x\ty\nz") == "x\ty\nz"
-    assert clean_text("dòng 1\r\ndòng 2\rdòng 3") == "dòng 1\ndòng 2\ndòng 3"
-    assert clean_text("lone \ud800 surrogate") == "lone  surrogate"
-    assert clean_text(None) == ""
+    assert clean_cell_text("a\x07b\x00c\x1bd\x7f\x85e\ufffe") == "abcde"
+    assert clean_cell_text("x\ty\nz") == "x\ty\nz"
+    assert clean_cell_text("dòng 1\r\ndòng 2\rdòng 3") == "dòng 1\ndòng 2\ndòng 3"
+    assert clean_cell_text("lone \ud800 surrogate") == "lone  surrogate"
+    assert clean_cell_text(None) == ""
 
 
 def test_clean_text_normalises_vietnamese_to_nfc():
     nfd = unicodedata.normalize("NFD", "Bình đẳng giới")
-    assert nfd != "Bình đẳng giới" and clean_text(nfd) == "Bình đẳng giới"
+    assert nfd != "Bình đẳng giới" and clean_cell_text(nfd) == "Bình đẳng giới"
 
 
 def test_clean_text_clips_to_excel_cell_limit_with_ellipsis():
-    assert len(clean_text("x" * 40_000)) == EXCEL_CELL_LIMIT
-    assert clean_text("x" * 40_000).endswith("…")
+    assert len(clean_cell_text("x" * 40_000)) == EXCEL_CELL_LIMIT
+    assert clean_cell_text("x" * 40_000).endswith("…")
     exact = "ệ" * EXCEL_CELL_LIMIT
-    assert clean_text(exact) == exact
+    assert clean_cell_text(exact) == exact
     assert clip("😀" * 20_000) == "😀" * 16_383 + "…"     # astral characters count twice in Excel
 
 
@@ -72,7 +72,7 @@ def test_cleaned_text_round_trips_through_xlsx_as_strings(tmp_path_factory, text
     path = tmp_path_factory.mktemp("rt") / "t.xlsx"
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     sheet = book.add_worksheet()
-    cleaned = [clean_text(t) for t in texts]
+    cleaned = [clean_cell_text(t) for t in texts]
     for i, text in enumerate(cleaned):
         assert sheet.write_string(i, 0, text) == 0
     book.close()

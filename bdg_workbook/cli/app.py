@@ -14,7 +14,7 @@ from typing import Callable
 import click
 
 from bdg_workbook import __version__
-from bdg_workbook.cli import console as _console
+from bdg_workbook.writing import terminal_text as _console
 from bdg_workbook.trust import signing as _signing
 from bdg_workbook.domain.errors import TemplateError
 from bdg_workbook.domain.model import Setup
@@ -82,11 +82,9 @@ def default_master_path(setup: Setup) -> Path:
 
 def write_collect_outputs(result, master: Path, key_path: Path | None = None) -> list[Path]:
     """Master workbook (signed with the ward's key when there is one), JSON, CSV exports and the run manifest."""
-    from bdg_workbook.master import report as _report
+    from bdg_workbook.master import outputs as _outputs
     master.parent.mkdir(parents=True, exist_ok=True)
-    signer = master_signer_or_exit(key_path)
-    return _report.write_outputs(result, master, json_path=master.with_suffix(".json"),
-                                 csv_folder=master.parent / (master.stem + "_csv"), signer=signer)
+    return _outputs.write_collect_outputs(result, master, master_signer_or_exit(key_path))
 
 
 def trusted_keys_or_exit(keys_path: Path | None) -> "_signing.KeyRing | None":

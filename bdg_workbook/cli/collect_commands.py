@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from bdg_workbook.collect import collector as _collector
-from bdg_workbook.cli import console as _console
+from bdg_workbook.writing import terminal_text as _console
 from bdg_workbook.rollup import wards as _district
 from bdg_workbook.review import review_round as _review
 from bdg_workbook.domain.errors import WorkbookError as _WorkbookError

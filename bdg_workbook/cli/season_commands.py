@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
+from bdg_workbook.domain.numbers import format_points
 from bdg_workbook.collect import collector as _collector
-from bdg_workbook.cli import console as _console
+from bdg_workbook.writing import terminal_text as _console
 from bdg_workbook.mail import drafts as _mail
 from bdg_workbook.mail import smtp_send as _mailsend
 from bdg_workbook.trust import signing as _signing
@@ -51,7 +52,7 @@ def generate_command(criteria_path: Path | None, departments_path: Path | None, 
         sys.exit(EXIT_FINDINGS)
     for path in paths:
         click.echo(f"Đã tạo: {path}")
-    elapsed = f"{time.perf_counter() - started:.2f}".replace(".", ",")
+    elapsed = format_points(time.perf_counter() - started)
     signed = f"đã ký số bằng khóa {key.key_id}" if key else "CHƯA ký số (chưa có khóa; chạy 'bdg-workbook init')"
     click.echo(f"Xong: {len(paths)} biểu mẫu trong {elapsed} giây; {signed}.")
 

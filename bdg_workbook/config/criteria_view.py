@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import textwrap
 import unicodedata
-from decimal import Decimal
 from typing import Any
 
+from bdg_workbook.domain.numbers import format_number, plain_number
 from bdg_workbook.domain.model import METHOD_LABELS, CriteriaTable, Criterion, Section, Setup
 
 KIND_LABELS = {"base": "cơ bản", "bonus": "điểm thưởng", "penalty": "điểm trừ"}
@@ -22,20 +22,6 @@ COLUMNS = (("Mã", 6, False), ("Điểm", 5, True), ("Cách chấm", 9, False), 
            ("Chỉ tiêu", 9, True), ("KAD", 3, False), ("TM", 2, False))
 LEGEND = ("Chú thích: Chỉ tiêu = chỉ tiêu mặc định (cách chấm Tỷ lệ) hoặc điểm mỗi lần (cách chấm Đếm); "
           "KAD = được chọn \"Không áp dụng\"; TM = phải thuyết minh đủ 5 yêu cầu. Xem đủ nội dung: --format json.")
-
-
-def plain_number(value: Decimal | None) -> str | None:
-    """``Decimal('2.50')`` -> ``'2.5'``, ``Decimal('1E+2')`` -> ``'100'``; None stays None."""
-    if value is None:
-        return None
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def vn_number(value: Decimal | None) -> str:
-    """A number for Vietnamese readers: decimal comma (``2,5``); empty for None."""
-    text = plain_number(value)
-    return "" if text is None else text.replace(".", ",")
 
 
 # ---------------------------------------------------------------- check summary
@@ -51,11 +37,11 @@ def summary_lines(setup: Setup) -> list[str]:
     ]
     for sec in table.sections:
         limit = "tối đa" if sec.kind == "base" else "trần"
-        lines.append(f"  Phần {sec.code:<4} {len(sec.criteria):>2} tiêu chí, {limit} {vn_number(sec.max):>3} điểm "
+        lines.append(f"  Phần {sec.code:<4} {len(sec.criteria):>2} tiêu chí, {limit} {format_number(sec.max):>3} điểm "
                      f"({KIND_LABELS[sec.kind]})")
-    lines.append(f"  Điểm cơ bản tối đa {vn_number(table.base_max)}; thưởng tối đa {vn_number(table.bonus_cap)}; "
-                 f"trừ tối đa {vn_number(table.penalty_cap)}; tổng tối đa {vn_number(table.total_max)}.")
-    bands = "; ".join(f"{b.label} từ {vn_number(b.min)}" for b in table.bands)
+    lines.append(f"  Điểm cơ bản tối đa {format_number(table.base_max)}; thưởng tối đa {format_number(table.bonus_cap)}; "
+                 f"trừ tối đa {format_number(table.penalty_cap)}; tổng tối đa {format_number(table.total_max)}.")
+    bands = "; ".join(f"{b.label} từ {format_number(b.min)}" for b in table.bands)
     lines.append(f"  Xếp loại: {bands}.")
     conditions = top_band_text(table)
     if conditions:
@@ -75,7 +61,7 @@ def top_band_text(table: CriteriaTable) -> str:
         parts.append("không bị trừ điểm ở " + ", ".join(table.top_no_deductions_in))
     if table.top_section_min:
         code, pct = table.top_section_min
-        parts.append(f"phần {code} đạt ít nhất {vn_number(pct)}% điểm tối đa")
+        parts.append(f"phần {code} đạt ít nhất {format_number(pct)}% điểm tối đa")
     return "; ".join(parts)
 
 
@@ -109,22 +95,22 @@ def render_table(table: CriteriaTable, width: int) -> str:
         for crit in sec.criteria:
             lines += _criterion_lines(crit, text_width)
         lines.append("")
-    bands = "; ".join(f"{b.label} từ {vn_number(b.min)}" for b in table.bands)
-    lines += textwrap.wrap(f"Điểm cơ bản tối đa {vn_number(table.base_max)}, tổng tối đa "
-                           f"{vn_number(table.total_max)}. Xếp loại: {bands}.", full)
+    bands = "; ".join(f"{b.label} từ {format_number(b.min)}" for b in table.bands)
+    lines += textwrap.wrap(f"Điểm cơ bản tối đa {format_number(table.base_max)}, tổng tối đa "
+                           f"{format_number(table.total_max)}. Xếp loại: {bands}.", full)
     lines += textwrap.wrap(LEGEND, full)
     return "\n".join(lines)
 
 
 def _section_heading(sec: Section) -> str:
     limit = "tối đa" if sec.kind == "base" else "trần"
-    return f"{sec.code}. {sec.title.upper()} ({KIND_LABELS[sec.kind]}, {limit} {vn_number(sec.max)} điểm)"
+    return f"{sec.code}. {sec.title.upper()} ({KIND_LABELS[sec.kind]}, {limit} {format_number(sec.max)} điểm)"
 
 
 def _criterion_lines(crit: Criterion, text_width: int) -> list[str]:
-    target = (vn_number(crit.default_target) if crit.method == "ratio"
-              else f"{vn_number(crit.points_each)}đ/lần" if crit.method == "count" else "")
-    cells = [crit.code, vn_number(crit.max), METHOD_LABELS[crit.method], crit.unit, target,
+    target = (format_number(crit.default_target) if crit.method == "ratio"
+              else f"{format_number(crit.points_each)}đ/lần" if crit.method == "count" else "")
+    cells = [crit.code, format_number(crit.max), METHOD_LABELS[crit.method], crit.unit, target,
              "có" if crit.allow_na else "-", "có" if crit.requires_justification else "-"]
     wrapper = textwrap.TextWrapper(text_width, max_lines=TEXT_MAX_LINES, placeholder=" …")
     text_lines = wrapper.wrap(_nfc(crit.text)) or [""]

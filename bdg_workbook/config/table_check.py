@@ -40,6 +40,9 @@ def build_criteria(chk: Checker, data: Any) -> CriteriaTable | None:
     template_id = chk.get(meta, ("meta",), "id", str)
     version = chk.get(meta, ("meta",), "version", (str, int, float), required=False)
     official = chk.flag(meta, ("meta",), "official", False)
+    year = chk.get(meta, ("meta",), "year", int, required=False)
+    if year is not None and not 2000 <= year <= 2100:
+        chk.fail(("meta", "year"), f"Năm của bảng tiêu chí {year} không hợp lệ (ví dụ 2025).")
     if chk.problems:
         return None
     table = CriteriaTable(
@@ -48,6 +51,7 @@ def build_criteria(chk: Checker, data: Any) -> CriteriaTable | None:
         plan_ref=str(meta.get("plan_ref") or ""), sections=tuple(sections), base_max=caps["base_max"],
         bonus_cap=caps["bonus_cap"], penalty_cap=caps["penalty_cap"], total_max=caps["total_max"],
         bands=tuple(bands), top_no_deductions_in=no_ded, top_section_min=sec_min, justification_fields=fields,
+        year=year,
     )
     return _with_hash(table)
 
@@ -316,9 +320,14 @@ def _with_hash(table: CriteriaTable) -> CriteriaTable:
     return CriteriaTable(**{**table.__dict__, "content_hash": digest})
 
 
+# Optional table fields added later: left out of the hash while unset, so older tables keep their hash.
+_HASH_OPTIONAL = ("year",)
+
+
 def _plain(obj: Any) -> Any:
     if hasattr(obj, "__dataclass_fields__"):
-        return {k: _plain(v) for k, v in obj.__dict__.items() if k != "content_hash"}
+        return {k: _plain(v) for k, v in obj.__dict__.items()
+                if k != "content_hash" and not (k in _HASH_OPTIONAL and v is None)}
     if isinstance(obj, (list, tuple)):
         return [_plain(v) for v in obj]
     return obj

@@ -85,6 +85,15 @@ class CriteriaTable:
     top_section_min: tuple[str, Decimal] | None
     justification_fields: tuple[JustificationField, ...]
     content_hash: str = ""
+    year: int | None = None   # the season the table is for (``meta.year``); None when the file does not say
+
+    @property
+    def season(self) -> int | None:
+        """The table's season: ``meta.year``, else a year written in its id (``TDCD-BDG-2024`` -> 2024)."""
+        if self.year is not None:
+            return self.year
+        found = re.search(r"(?<!\d)(20\d\d)(?!\d)", self.template_id or "")
+        return int(found.group(1)) if found else None
 
     @property
     def criteria(self) -> tuple[Criterion, ...]:

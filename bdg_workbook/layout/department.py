@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
+
 from bdg_workbook.domain.model import CriteriaTable, Criterion
 
 LAYOUT_VERSION = "1"
@@ -76,22 +78,14 @@ META_KEYS = (
 META_FIRST_ROW = 1
 
 
-def col_index(letter: str) -> int:
-    """0-based column index of a column letter (A -> 0)."""
-    n = 0
-    for ch in letter:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
+def col_index(letters: str) -> int:
+    """0-based column index of column letters (A -> 0, AB -> 27); the one converter of the package."""
+    return xl_cell_to_rowcol(f"{letters}1")[1]
 
 
 def col_letter(index: int) -> str:
-    """Column letter of a 0-based index (0 -> A)."""
-    out = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
+    """Column letters of a 0-based index (0 -> A)."""
+    return xl_col_to_name(index)
 
 
 def quote_sheet(name: str) -> str:

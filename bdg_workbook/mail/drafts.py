@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from email import policy
 from email.header import Header
@@ -16,6 +14,7 @@ from pathlib import Path
 from string import Template
 from typing import Any, Iterable
 
+from bdg_workbook.writing.safe_text import atomic_write_bytes
 from bdg_workbook.domain.errors import BdgError, TemplateError
 from bdg_workbook.workbook.generate import workbook_filename
 from bdg_workbook.domain.model import Department, Setup
@@ -95,7 +94,7 @@ class MailReport:
 
 
 @dataclass(frozen=True)
-class Workbook:
+class AttachmentFile:
     """A department's generated workbook, read once."""
 
     path: Path
@@ -173,13 +172,13 @@ def default_workbooks_dir(setup: Setup) -> Path:
     return Path("output") / str(setup.config.year)
 
 
-def read_workbook(path: Path) -> Workbook | None:
+def read_workbook(path: Path) -> AttachmentFile | None:
     """The workbook's bytes and SHA-256, or None when the file is missing."""
     try:
         data = path.read_bytes()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
-    return Workbook(path, data, hashlib.sha256(data).hexdigest())
+    return AttachmentFile(path, data, hashlib.sha256(data).hexdigest())
 
 
 def sender_address(setup: Setup) -> Address | None:
@@ -191,7 +190,7 @@ def sender_address(setup: Setup) -> Address | None:
     return Address(display_name=smtp.sender_name, addr_spec=addr) if addr else None
 
 
-def build_message(setup: Setup, template: EmailTemplate, dept: Department, workbook: Workbook,
+def build_message(setup: Setup, template: EmailTemplate, dept: Department, workbook: AttachmentFile,
                   sender: Address | None) -> EmailMessage:
     """The message for one department: From, To, Subject, plain-text body, the workbook attached."""
     values = template_values(setup, dept, workbook.path.name)
@@ -257,21 +256,6 @@ def missing_workbook(dept: Department, path: Path) -> MailOutcome:
 # ---------------------------------------------------------------- drafts
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
 
 def draft_bytes(msg: EmailMessage) -> bytes:
     """The message as an unsent draft (``X-Unsent: 1``) that mail programs open ready to send."""
@@ -292,7 +276,7 @@ def write_drafts(setup: Setup, out_dir: Path, workbooks_dir: Path, template: Ema
             report.outcomes.append(missing_workbook(dept, source))
             continue
         target = out_dir / DRAFT_NAME.format(year=setup.config.year, code=dept.code)
-        write_atomic(target, draft_bytes(build_message(setup, template, dept, workbook, sender)))
+        atomic_write_bytes(target, draft_bytes(build_message(setup, template, dept, workbook, sender)))
         if dept.email:
             report.outcomes.append(MailOutcome(dept.code, dept.name, DRAFTED, email=dept.email, path=target,
                                                sha256=workbook.sha256, message=f"Đã tạo thư nháp {target}."))

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from bdg_workbook.mail.drafts import (
     ALREADY_SENT, FAILED, NO_ADDRESS, REJECTED, SEND_LOG_NAME, SENT, EmailTemplate, MailError, MailOutcome,
-    MailReport, Workbook, build_message, deadline_note, missing_workbook, no_address_text, read_workbook,
+    MailReport, AttachmentFile, build_message, deadline_note, missing_workbook, no_address_text, read_workbook,
     select_departments, sender_address, workbook_path,
 )
 from bdg_workbook.domain.model import Department, Setup, SmtpConfig
@@ -71,7 +71,7 @@ class SendLog:
         with self.path.open("a", encoding="utf-8"):
             pass
 
-    def record(self, dept: Department, workbook: Workbook, message_id: str) -> None:
+    def record(self, dept: Department, workbook: AttachmentFile, message_id: str) -> None:
         """Append one line for a message the server accepted (flushed to disk at once)."""
         entry = {"code": dept.code, "sha256": workbook.sha256, "to": dept.email, "file": workbook.path.name,
                  "sent_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "message_id": message_id}
@@ -252,7 +252,7 @@ def send_messages(setup: Setup, out_dir: Path, workbooks_dir: Path, template: Em
     log = SendLog(out_dir / SEND_LOG_NAME)
     log.touch()  # an unwritable log stops here, before anything is sent
     report = MailReport(notes=list(log.notes) + deadline_note(setup))
-    pending: list[tuple[Department, Workbook]] = []
+    pending: list[tuple[Department, AttachmentFile]] = []
     for dept in depts:
         outcome, workbook = _plan(setup, workbooks_dir, log, dept)
         if outcome is not None:
@@ -273,7 +273,7 @@ def send_messages(setup: Setup, out_dir: Path, workbooks_dir: Path, template: Em
 
 
 def _plan(setup: Setup, workbooks_dir: Path, log: SendLog,
-          dept: Department) -> tuple[MailOutcome | None, Workbook | None]:
+          dept: Department) -> tuple[MailOutcome | None, AttachmentFile | None]:
     if not dept.email:
         return MailOutcome(dept.code, dept.name, NO_ADDRESS, message=no_address_text(dept)), None
     source = workbook_path(setup, workbooks_dir, dept)
@@ -289,7 +289,7 @@ def _plan(setup: Setup, workbooks_dir: Path, log: SendLog,
     return None, workbook
 
 
-def _send_one(session: SmtpSession, log: SendLog, msg: EmailMessage, dept: Department, workbook: Workbook,
+def _send_one(session: SmtpSession, log: SendLog, msg: EmailMessage, dept: Department, workbook: AttachmentFile,
               sleep: Callable[[float], None]) -> MailOutcome:
     """Send one message, retrying transient failures with a growing pause; only MailError stops the whole run."""
     def outcome(status: str, message: str) -> MailOutcome:

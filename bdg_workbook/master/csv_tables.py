@@ -11,7 +11,7 @@ from decimal import Decimal
 import pandas as pd
 
 from bdg_workbook.domain.result import CollectResult
-from bdg_workbook.writing.safe_text import clean_text, csv_safe
+from bdg_workbook.writing.safe_text import clean_cell_text, csv_safe
 
 CRITERIA_COLUMNS = {
     "department": "Mã đơn vị", "criterion": "Mã tiêu chí", "section": "Phần", "max": "Điểm tối đa",
@@ -51,12 +51,12 @@ def frame_csv_bytes(frame: pd.DataFrame, labels: dict[str, str] | None = None, i
             return ""
         if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
             return format(Decimal(str(value)), ".2f")
-        return csv_safe(clean_text(value))
+        return csv_safe(clean_cell_text(value))
     out = frame.map(cell)
-    out.columns = [csv_safe(clean_text((labels or {}).get(c, c))) for c in frame.columns]
+    out.columns = [csv_safe(clean_cell_text((labels or {}).get(c, c))) for c in frame.columns]
     keep_index = index_label is not None
     if keep_index:
-        out.index = [csv_safe(clean_text(i)) for i in frame.index]
+        out.index = [csv_safe(clean_cell_text(i)) for i in frame.index]
     buffer = io.StringIO()
     out.to_csv(buffer, index=keep_index, index_label=index_label, lineterminator="\r\n")
     return buffer.getvalue().encode("utf-8-sig")

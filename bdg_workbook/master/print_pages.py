@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Sequence
 
+from bdg_workbook.domain.numbers import format_points
 from bdg_workbook.layout.master import NOT_RETURNED_VI
 from bdg_workbook.domain.model import CriteriaTable, Section
 from bdg_workbook.master.style import (PrintSheet, Styles, estimate_lines, merge_text, page_setup, put_number, put_text,
@@ -51,11 +52,6 @@ def summary_columns(table: CriteriaTable) -> list[SummaryColumn]:
 
 def _n(value: Decimal) -> str:
     return format(value.normalize(), "f")
-
-
-def vn_number(value: Decimal) -> str:
-    """2-decimal number with a decimal comma, as Vietnamese prose writes it (165,30)."""
-    return format(value, ".2f").replace(".", ",")
 
 
 # ---------------------------------------------------------------- summary sheet
@@ -196,7 +192,7 @@ def summary_paragraphs(result: CollectResult) -> list[str]:
     table = result.setup.table
     if avg is not None:
         bands = "; ".join(f"{label}: {count} đơn vị" for label, count in rating_counts(result))
-        lead += (f" Điểm tổng bình quân của các đơn vị đã gửi là {vn_number(avg)}/{_n(table.total_max)} điểm."
+        lead += (f" Điểm tổng bình quân của các đơn vị đã gửi là {format_points(avg)}/{_n(table.total_max)} điểm."
                  f" Xếp loại: {bands}.")
     check = (f"Qua kiểm tra, hệ thống ghi nhận {result.error_count} lỗi và {result.warning_count} cảnh báo "
              f"(chi tiết tại trang “Phát hiện”); điểm của từng đơn vị dưới đây là điểm được tính sau kiểm tra. "

@@ -31,7 +31,7 @@ from bdg_workbook.master.tables import (NUMBER, Table, bonus_table, data_hash, d
 from bdg_workbook.domain.result import CollectResult
 from bdg_workbook.master.review_sheets import ReviewEntry, audit_hash, write_audit_sheet, write_review_sheet
 from bdg_workbook.master.csv_tables import merged_csvs
-from bdg_workbook.writing.safe_text import atomic_write_all, atomic_write_bytes, atomic_write_text, clean_text, csv_safe
+from bdg_workbook.writing.safe_text import atomic_write_all, atomic_write_bytes, atomic_write_text, clean_cell_text, csv_safe
 
 GENERATOR = "bdg-workbook"
 CSV_FILES = ("summary.csv", "findings.csv", "evidence.csv")
@@ -115,7 +115,7 @@ def _write_tables(sheets: dict[str, PrintSheet], st: Styles, result: CollectResu
                 empty_text="Tất cả các đơn vị đã nộp.")
     files = files_table(result)
     write_table(sheets[SHEET_FILES], st, "CÁC TỆP ĐÃ NHẬN",
-                f"{len(files.rows)} tệp trong thư mục {clean_text(result.inbox)}; SHA-256 để đối chiếu tệp gốc",
+                f"{len(files.rows)} tệp trong thư mục {clean_cell_text(result.inbox)}; SHA-256 để đối chiếu tệp gốc",
                 files)
 
 
@@ -158,7 +158,7 @@ def csv_bytes(table: Table) -> bytes:
     """A table as RFC 4180 CSV in UTF-8 with BOM (Excel reads Vietnamese); text cells neutralised."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([csv_safe(clean_text(c.label)) for c in table.columns])
+    writer.writerow([csv_safe(clean_cell_text(c.label)) for c in table.columns])
     for row in table.rows:
         writer.writerow([_csv_value(value, col.kind == NUMBER) for col, value in zip(table.columns, row)])
     return out.getvalue().encode("utf-8-sig")
@@ -169,7 +169,7 @@ def _csv_value(value: Any, decimal_places: bool) -> str:
         return ""
     if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
         return format(Decimal(str(value)), ".2f") if decimal_places else str(value)
-    return csv_safe(clean_text(value))
+    return csv_safe(clean_cell_text(value))
 
 
 def csv_exports(result: CollectResult) -> dict[str, bytes]:

@@ -9,12 +9,13 @@ from typing import Any, Sequence
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 
+from bdg_workbook.domain.numbers import format_number, format_points
 from bdg_workbook.workbook.styles import protect
 from bdg_workbook.layout.department import absolute
 from bdg_workbook.layout.master import (AUDIT_COLUMNS, AUDIT_NAME, REVIEW_COLUMNS, REVIEW_HEADER_ROW, REVIEW_NOTE_ROW,
                             REVIEW_TITLE_ROW, SHEET_AUDIT, SHEET_REVIEW, review_column, review_name)
 from bdg_workbook.domain.model import CriteriaTable, Department
-from bdg_workbook.master.print_pages import short_label, vn_number
+from bdg_workbook.master.print_pages import short_label
 from bdg_workbook.master.sheets import HEADER_ROW, write_table
 from bdg_workbook.master.style import PrintSheet, Styles, estimate_lines, merge_text, page_setup, put_number, put_text, row_height
 from bdg_workbook.master.tables import INTEGER, NUMBER, TEXT, Column, Table, data_hash
@@ -103,8 +104,8 @@ def _department_block(workbook: Workbook, sheet: PrintSheet, st: Styles, table: 
                       number: int, row: int, by_max: dict[Decimal, list[str]], reasons: list[str]) -> int:
     """A heading row for the department, then one row per criterion; returns the next free row."""
     dept, last = entry.department, len(REVIEW_COLUMNS) - 1
-    head = (f"{number}. {dept.code} – {dept.name}: tự chấm {vn_number(entry.self_card.total)}; sau kiểm tra "
-            f"{vn_number(entry.counted_card.total)}; đang tính {vn_number(entry.prefill_card.total)} điểm "
+    head = (f"{number}. {dept.code} – {dept.name}: tự chấm {format_points(entry.self_card.total)}; sau kiểm tra "
+            f"{format_points(entry.counted_card.total)}; đang tính {format_points(entry.prefill_card.total)} điểm "
             f"({entry.prefill_card.rating}, hạng {entry.rank})")
     merge_text(sheet, row, 0, row, last, head,
                st(size=SIZE, bold=True, valign="vcenter", text_wrap=True, border=1, bg_color=HEAD_FILL))
@@ -143,7 +144,7 @@ def _department_block(workbook: Workbook, sheet: PrintSheet, st: Styles, table: 
 def _validations(sheet: PrintSheet, by_max: dict[Decimal, list[str]], reasons: list[str]) -> None:
     """One numeric 0..max validation per distinct criterion maximum, and a length limit on the reasons."""
     for top, cells in by_max.items():
-        shown = format(top.normalize(), "f").replace(".", ",")
+        shown = format_number(top)
         checked(sheet.data_validation(cells[0], {
             "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": float(top),
             "multi_range": " ".join(cells), "ignore_blank": True,

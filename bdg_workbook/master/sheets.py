@@ -13,7 +13,7 @@ from bdg_workbook.master.print_pages import SummaryPlacement
 from bdg_workbook.master.style import (FONT, PrintSheet, Styles, estimate_lines, merge_text, page_setup, put_number, put_text,
                            row_height)
 from bdg_workbook.master.tables import INTEGER, NUMBER, Table
-from bdg_workbook.writing.safe_text import clean_text
+from bdg_workbook.writing.safe_text import clean_cell_text
 from bdg_workbook.domain.result import CollectResult
 
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 0, 1, 2     # 0-based rows of every table sheet
@@ -56,7 +56,7 @@ def write_table(sheet: PrintSheet, st: Styles, title: str, note: str, table: Tab
 
 def _lines(values: list[Any], table: Table, size: float) -> int:
     """Lines the tallest text cell of a row needs (at most MAX_PRINT_LINES; the cell keeps all its text)."""
-    lines = [estimate_lines(clean_text(v, 4000), col.width, size)
+    lines = [estimate_lines(clean_cell_text(v, 4000), col.width, size)
              for col, v in zip(table.columns, values) if isinstance(v, str)]
     return min(MAX_PRINT_LINES, max(lines, default=1))
 
@@ -121,6 +121,6 @@ def write_meta(workbook: Workbook, sheet: PrintSheet, meta: dict[str, str]) -> N
     for key in MASTER_META_KEYS:
         sheet.write_string(meta_key_cell(key), key)
         if meta.get(key):
-            sheet.write_string(meta_cell(key), clean_text(meta[key]))
+            sheet.write_string(meta_cell(key), clean_cell_text(meta[key]))
         workbook.define_name(f"meta_{key}", "=" + absolute(SHEET_META, meta_cell(key)))
     sheet.hide()

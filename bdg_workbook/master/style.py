@@ -8,8 +8,10 @@ from typing import Any
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from bdg_workbook.workbook.strict_writer import PrintWorksheet as PrintSheet
+
 from bdg_workbook.domain.errors import BdgError
-from bdg_workbook.writing.safe_text import clean_text
+from bdg_workbook.writing.safe_text import clean_cell_text
 
 FONT = "Times New Roman"
 PAPER_A4 = 9
@@ -19,32 +21,6 @@ HEADER_MARGIN = 0.31
 PAGE_NUMBER_HEADER = f'&C&"{FONT},Regular"&13&P'
 CHARS_PER_UNIT = 1.18   # Times New Roman 12: average characters per column unit (measured, Vietnamese text)
 CELL_PADDING_UNITS = 1.0  # a cell's left and right padding, lost to the text
-
-
-class PrintSheet(Worksheet):
-    """A worksheet that can hide the page-number header on page 1 (``differentFirst``, NĐ 30/2020).
-
-    xlsxwriter 3.x has no option for it, so the <headerFooter> element is written here; with
-    ``differentFirst`` and no <firstHeader>, page 1 has an empty header.
-    """
-
-    different_first = False
-
-    def _write_header_footer(self) -> None:
-        if not (self.different_first and self.header_footer_changed):
-            super()._write_header_footer()
-            return
-        attributes: list[tuple[str, Any]] = [("differentFirst", 1)]
-        if not self.header_footer_scales:
-            attributes.append(("scaleWithDoc", 0))
-        if not self.header_footer_aligns:
-            attributes.append(("alignWithMargins", 0))
-        self._xml_start_tag("headerFooter", attributes)
-        if self.header:
-            self._write_odd_header()
-        if self.footer:
-            self._write_odd_footer()
-        self._xml_end_tag("headerFooter")
 
 
 class Styles:
@@ -71,7 +47,7 @@ def _check(ret: int | None, sheet: Worksheet, row: int, col: int) -> None:
 
 def put_text(sheet: Worksheet, row: int, col: int, value: Any, fmt: Any = None) -> None:
     """Write any text as a string cell (never a formula or link), cleaned for Excel; empty text as a blank."""
-    text = clean_text(value)
+    text = clean_cell_text(value)
     if not text:
         _check(sheet.write_blank(row, col, None, fmt), sheet, row, col)
         return

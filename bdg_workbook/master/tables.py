@@ -16,7 +16,7 @@ from bdg_workbook.layout.master import (DATA_COLUMNS, DATA_STATUS_COLLECTED, DAT
                             NA_SEPARATOR, NOT_RETURNED_VI, REVIEWED_DATA_COLUMNS)
 from bdg_workbook.domain.model import Department
 from bdg_workbook.domain.result import CollectResult, DepartmentResult
-from bdg_workbook.writing.safe_text import clean_text
+from bdg_workbook.writing.safe_text import clean_cell_text
 from bdg_workbook.domain.scoring import ScoreCard, excel_round
 from bdg_workbook.domain.submission import Cell
 
@@ -280,7 +280,7 @@ def _canonical(value: Any) -> Any:
         return value
     if isinstance(value, (int, float, Decimal)):
         return _canonical_number(value)
-    text = clean_text(value).replace("\u00a0", " ").strip()   # as a reader gets it back (trimmed, '' is blank)
+    text = clean_cell_text(value).replace("\u00a0", " ").strip()   # as a reader gets it back (trimmed, '' is blank)
     return text or None
 
 

@@ -6,10 +6,11 @@ import io
 from decimal import Decimal
 from pathlib import Path
 
+from bdg_workbook.domain.numbers import format_points
 from bdg_workbook.layout.master import (REVIEWED_MASTER_SHEETS, SHEET_APPENDIX, SHEET_AUDIT, SHEET_CHART, SHEET_DATA,
                             SHEET_FINDINGS, SHEET_META, SHEET_MISSING, SHEET_REVIEW, SHEET_SUMMARY)
 from bdg_workbook.master.report import Signer, master_meta, new_workbook
-from bdg_workbook.master.print_pages import MOVEMENT, vn_number, write_appendix, write_summary
+from bdg_workbook.master.print_pages import MOVEMENT, write_appendix, write_summary
 from bdg_workbook.master.sheets import write_chart, write_data, write_meta, write_table
 from bdg_workbook.master.style import PrintSheet, Styles
 from bdg_workbook.master.tables import average_total, data_hash, data_rows, findings_table, missing_table, rating_counts
@@ -88,8 +89,8 @@ def review_paragraphs(outcome: ReviewOutcome) -> list[str]:
         before = excel_round(sum((d.counted_card.total for d in outcome.departments), Decimal(0))
                              / len(outcome.departments))
         bands = "; ".join(f"{label}: {count} đơn vị" for label, count in rating_counts(view))
-        lead += (f" Điểm tổng bình quân sau thẩm định là {vn_number(avg)}/{format(table.total_max.normalize(), 'f')}"
-                 f" điểm (sau kiểm tra, trước thẩm định: {vn_number(before)}). Xếp loại: {bands}.")
+        lead += (f" Điểm tổng bình quân sau thẩm định là {format_points(avg)}/{format(table.total_max.normalize(), 'f')}"
+                 f" điểm (sau kiểm tra, trước thẩm định: {format_points(before)}). Xếp loại: {bands}.")
     check = (f"Điểm của từng đơn vị dưới đây là điểm thẩm định; điểm tự chấm, điểm sau kiểm tra và điểm thẩm định "
              f"từng tiêu chí xem tại trang “{SHEET_APPENDIX}” và “{SHEET_REVIEW}”. Minh chứng và các phát hiện khi "
              f"thu thập xem ở bản tổng hợp do lệnh collect ghi. Kết quả cụ thể như sau:")
@@ -98,11 +99,11 @@ def review_paragraphs(outcome: ReviewOutcome) -> list[str]:
 
 def summary_lines(outcome: ReviewOutcome, written: Path | None) -> list[str]:
     """The Vietnamese terminal summary: departments before/after, findings, the file written (or why not)."""
-    from bdg_workbook.cli.console import finding_lines, points, table
+    from bdg_workbook.writing.terminal_text import finding_lines, table
     lines = []
     if outcome.departments:
         rows = [[str(d.result.rank), str(d.counted_rank), d.result.department.code, d.result.department.short_name,
-                 points(d.result.self_card.total), points(d.counted_card.total), points(d.result.card.total),
+                 format_points(d.result.self_card.total), format_points(d.counted_card.total), format_points(d.result.card.total),
                  d.result.card.rating] for d in sorted(outcome.departments, key=lambda d: d.result.rank)]
         lines.append(table(["Hạng", "Hạng cũ", "Mã", "Đơn vị", "Tự chấm", "Sau kiểm tra", "Thẩm định", "Xếp loại"],
                            rows, right={0, 1, 4, 5, 6}))
@@ -111,7 +112,7 @@ def summary_lines(outcome: ReviewOutcome, written: Path | None) -> list[str]:
     lines.append(f"Vòng thẩm định {outcome.round}: áp dụng {len(outcome.edits)} điều chỉnh; "
                  f"{outcome.error_count} lỗi{refused}, {outcome.warning_count} cảnh báo.")
     for edit in outcome.edits:
-        lines.append(f"  {edit.department} {edit.criterion}: {points(edit.before)} → {points(edit.after)} "
+        lines.append(f"  {edit.department} {edit.criterion}: {format_points(edit.before)} → {format_points(edit.after)} "
                      f"({edit.reason})")
     lines += ["  " + line for line in finding_lines(outcome.findings)]
     if written is None:

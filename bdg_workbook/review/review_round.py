@@ -14,20 +14,21 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from bdg_workbook.domain.errors import BdgError
 from bdg_workbook.domain.findings import Finding, FindingCounts, make
 from bdg_workbook.layout.master import (AUDIT_COLUMNS, MASTER_KIND, MASTER_LAYOUT_VERSION, SHEET_AUDIT, SHEET_DATA, SHEET_META,
-                            SHEET_REVIEW, review_name)
+                            SHEET_REVIEW, REVIEW_NAME_PREFIX, review_name)
 from bdg_workbook.untrusted.master_reader import DataError, DeptData, MasterFile, check_integrity, parse_data, read_master
 from bdg_workbook.domain.model import Department, Setup
 from bdg_workbook.domain.result import CollectResult, DepartmentResult, assign_ranks
-from bdg_workbook.review.rules import Verdict, judge, vn
+from bdg_workbook.domain.numbers import format_points
+from bdg_workbook.review.rules import Verdict, judge
 from bdg_workbook.master.review_sheets import AuditLine
 from bdg_workbook.domain.scoring import ScoreCard, excel_round, score_points
 from bdg_workbook.trust.signing import VALID, KeyRing
-from bdg_workbook.domain.submission import Submission
+from bdg_workbook.domain.submission import Cell, Submission
 
 VERSION_RE = re.compile(r"_thamdinh_v\d+$")
 
@@ -99,9 +100,16 @@ def next_version_path(master: Path, review_round: int) -> Path:
     return master.with_name(f"{base}_thamdinh_v{review_round + 1}.xlsx")
 
 
-def review_master(setup: Setup, path: Path, keyring: KeyRing | None, now: str | None = None) -> ReviewOutcome:
-    """Read and check the officer's edits in a ward master; ReviewError when it is not a reviewable master."""
+def review_master(setup: Setup, path: Path, keyring: KeyRing | None, now: str | None = None,
+                  entries: Mapping[str, Cell] | None = None) -> ReviewOutcome:
+    """Read and check the officer's edits in a ward master; ReviewError when it is not a reviewable master.
+
+    ``entries`` (review-cell defined name -> cell) replace what the file holds in those "Điểm thẩm định" and
+    "Lý do" cells: the web form's values, judged exactly like values typed into the sheet."""
     master = read_master(Path(path), review=True)
+    if entries:
+        editable = (REVIEW_NAME_PREFIX["verified"] + "_", REVIEW_NAME_PREFIX["reason"] + "_")
+        master.review.update({name: cell for name, cell in entries.items() if name.startswith(editable)})
     _check_kind(master, setup)
     when = now or dt.datetime.now().replace(microsecond=0).isoformat()
     outcome = ReviewOutcome(setup, master, master.review_round + 1, when)
@@ -228,7 +236,7 @@ def _record(outcome: ReviewOutcome, data: DeptData, crit: Any, before: Decimal, 
     cell = outcome.master.review.get(name)
     finding = make(verdict.code, department=data.code, criterion=crit.code, file=outcome.master.display_name,
                    sheet=SHEET_REVIEW, cell=cell.ref if cell is not None else "", value=verdict.found,
-                   before=vn(before), max=vn(crit.max), name=name, reason=verdict.reason)
+                   before=format_points(before), max=format_points(crit.max), name=name, reason=verdict.reason)
     outcome.findings.append(finding)
     if verdict.changed:
         outcome.audit.append(AuditLine(outcome.round, outcome.generated_at, data.code, data.name, crit.code,
@@ -249,7 +257,7 @@ def _locked_cells(outcome: ReviewOutcome, data: DeptData, code: str, own: ScoreC
             shown = cell.formula and "=" + cell.formula.lstrip("=") or cell.error or _plain(value)
             outcome.findings.append(make("R05", department=data.code, criterion=code, file=outcome.master.display_name,
                                          sheet=SHEET_REVIEW, cell=cell.ref, value=shown, name=name, what=what,
-                                         expected=vn(card.items[code].points)))
+                                         expected=format_points(card.items[code].points)))
 
 
 def _cap_warnings(outcome: ReviewOutcome, data: DeptData, before: ScoreCard, after: ScoreCard) -> None:
@@ -258,8 +266,8 @@ def _cap_warnings(outcome: ReviewOutcome, data: DeptData, before: ScoreCard, aft
         raw = after.sections[sec.code].raw
         if raw > sec.max and raw != before.sections[sec.code].raw:
             outcome.findings.append(make("R10", department=data.code, criterion=sec.code, sheet=SHEET_REVIEW,
-                                         file=outcome.master.display_name, value=vn(raw), section=sec.code,
-                                         cap=vn(sec.max)))
+                                         file=outcome.master.display_name, value=format_points(raw), section=sec.code,
+                                         cap=format_points(sec.max)))
 
 
 def _number_or(data: DeptData, key: str, default: Decimal = Decimal(0)) -> Decimal:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from bdg_workbook.domain.numbers import format_points
 from bdg_workbook.domain.model import Criterion
 from bdg_workbook.domain.scoring import excel_round
 from bdg_workbook.domain.submission import Cell
@@ -25,11 +26,6 @@ class Verdict:
     def changed(self) -> bool:
         """True when an edit is applied (finding R11)."""
         return self.code == "R11"
-
-
-def vn(value: Decimal) -> str:
-    """Points with two decimals and a decimal comma (15,00)."""
-    return f"{value:.2f}".replace(".", ",")
 
 
 def cell_text(cell: Cell | None) -> str:
@@ -61,8 +57,8 @@ def judge(crit: Criterion, before: Decimal, cell: Cell | None, reason_cell: Cell
     if after == before:
         return Verdict(before)
     if not_applicable and crit.allow_na:
-        return Verdict(before, "R12", vn(after))
+        return Verdict(before, "R12", format_points(after))
     reason = cell_text(reason_cell)
     if not reason:
-        return Verdict(before, "R04", vn(after))
-    return Verdict(after, "R11", vn(after), reason)
+        return Verdict(before, "R04", format_points(after))
+    return Verdict(after, "R11", format_points(after), reason)

@@ -11,16 +11,17 @@ from typing import Any
 from xlsxwriter.workbook import Workbook
 
 from bdg_workbook import __version__
+from bdg_workbook.domain.numbers import format_points
 from bdg_workbook.rollup.wards import DISTRICT_KIND, STATUS_VI, DistrictResult, WardResult
 from bdg_workbook.domain.findings import SEVERITY_VI
 from bdg_workbook.layout.department import absolute, col_letter
 from bdg_workbook.master.report import GENERATOR, Signer, created_at
-from bdg_workbook.master.print_pages import MOVEMENT, keep_together, national_header, signature_block, vn_number
+from bdg_workbook.master.print_pages import MOVEMENT, keep_together, national_header, signature_block
 from bdg_workbook.master.sheets import write_cells, write_table
 from bdg_workbook.master.style import (FONT, PrintSheet, Styles, estimate_lines, merge_text, page_setup, put_number, put_text,
                            row_height)
 from bdg_workbook.master.tables import FINDING_COLUMNS, INTEGER, NUMBER, TEXT, Column, Table, data_hash
-from bdg_workbook.writing.safe_text import atomic_write_bytes, atomic_write_text, clean_text
+from bdg_workbook.writing.safe_text import atomic_write_bytes, atomic_write_text, clean_cell_text
 from bdg_workbook.domain.scoring import excel_round
 
 DISTRICT_LAYOUT_VERSION = "1"
@@ -85,7 +86,7 @@ def district_bytes(result: DistrictResult, signer: Signer | None = None) -> byte
                 "Theo điểm tổng bình quân của các đơn vị đã nộp (cao xuống thấp)", ranking_table(result),
                 landscape=False, empty_text="(Không có phường nào được tổng hợp)")
     write_table(sheets[SHEET_SOURCES], st, "NGUỒN SỐ LIỆU: BẢNG TỔNG HỢP CÁC PHƯỜNG GỬI",
-                f"{len(result.files)} tệp trong thư mục {clean_text(result.inbox)}; chữ ký số kiểm tra bằng khóa "
+                f"{len(result.files)} tệp trong thư mục {clean_cell_text(result.inbox)}; chữ ký số kiểm tra bằng khóa "
                 "công khai của từng phường", sources_table(result))
     write_table(sheets[SHEET_FINDINGS], st, "CÁC PHÁT HIỆN KHI TỔNG HỢP",
                 f"{result.error_count} lỗi, {result.warning_count} cảnh báo", findings_table(result))
@@ -192,7 +193,7 @@ def summary_paragraphs(result: DistrictResult) -> list[str]:
                   for i in range(len(result.band_labels))]
         bands = "; ".join(f"{label}: {n} đơn vị" for label, n in zip(result.band_labels, counts))
         total_max = format(result.setup.table.total_max.normalize(), "f")
-        text += f" Điểm tổng bình quân chung là {vn_number(avg)}/{total_max} điểm. Xếp loại: {bands}."
+        text += f" Điểm tổng bình quân chung là {format_points(avg)}/{total_max} điểm. Xếp loại: {bands}."
     if refused:
         text += (f" Có {refused} tệp không được tổng hợp (chưa ký, bị sửa hoặc ký bằng khóa lạ; chi tiết tại trang "
                  f"“{SHEET_FINDINGS}” và “{SHEET_SOURCES}”).")
@@ -315,16 +316,16 @@ def _write_meta(workbook: Workbook, sheet: PrintSheet, meta: dict[str, str]) -> 
     for i, key in enumerate(DISTRICT_META_KEYS):
         sheet.write_string(i, 0, key)
         if meta.get(key):
-            sheet.write_string(i, 1, clean_text(meta[key]))
+            sheet.write_string(i, 1, clean_cell_text(meta[key]))
         workbook.define_name(f"meta_{key}", "=" + absolute(SHEET_META, f"B{i + 1}"))
     sheet.hide()
 
 
 def summary_lines(result: DistrictResult, written: list[Path], seconds: float) -> list[str]:
     """The Vietnamese terminal summary of the roll-up: wards by rank, findings, files written."""
-    from bdg_workbook.cli.console import finding_lines, points, table
+    from bdg_workbook.writing.terminal_text import finding_lines, table
     rows = [[str(w.rank or "-"), w.ward, f"{len(w.collected)}/{len(w.departments)}",
-             points(w.average) if w.average is not None else "", str(w.review_round), w.file]
+             format_points(w.average) if w.average is not None else "", str(w.review_round), w.file]
             for w in sorted(result.wards, key=lambda w: (w.rank == 0, w.rank, w.ward))]
     lines = [table(["Hạng", "Phường, xã", "Đã nộp", "Bình quân", "Vòng TĐ", "Tệp"], rows, right={0, 3, 4}), ""]
     refused = sum(1 for f in result.files if f.status == "rejected")

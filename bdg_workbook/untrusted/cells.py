@@ -21,6 +21,7 @@ from typing import Iterable
 from defusedxml import ElementTree as DET
 from defusedxml.common import DefusedXmlException
 
+from bdg_workbook.layout.department import col_index
 from bdg_workbook.untrusted import fast_xml as xlsxfast
 from bdg_workbook.domain.errors import WorkbookError
 from bdg_workbook.domain.submission import Cell
@@ -60,11 +61,8 @@ class NameTarget:
 
 
 def col_number(letters: str) -> int:
-    """1-based column number of column letters."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
+    """1-based column number of column letters (the contract's converter, shifted)."""
+    return col_index(letters) + 1
 
 
 @lru_cache(maxsize=1 << 15)
@@ -205,7 +203,7 @@ def read_cells(pkg: Package, wanted: dict[str, set[tuple[int, int]]]) -> dict[tu
     for key, index in shared_needed.items():
         text = strings.get(index)
         sheet, row, col = key
-        out[key] = Cell(sheet, ref_name(row, col), clean_text(text) if text is not None else None)
+        out[key] = Cell(sheet, ref_name(row, col), normalise_read_text(text) if text is not None else None)
     return out
 
 
@@ -314,17 +312,17 @@ def _new_cell(sheet: str, row: int, col: int, kind: str, value: str | None, form
     if kind == "b":
         return Cell(sheet, ref, value in ("1", "true"), formula)
     if kind in ("str", "d"):
-        return Cell(sheet, ref, clean_text(value), formula)
+        return Cell(sheet, ref, normalise_read_text(value), formula)
     if value is None or value == "":
         return Cell(sheet, ref, None, formula)
     try:
         number = Decimal(value.strip())
     except InvalidOperation:
-        return Cell(sheet, ref, clean_text(value), formula, "#NUM")
+        return Cell(sheet, ref, normalise_read_text(value), formula, "#NUM")
     if not number.is_finite():
         return Cell(sheet, ref, value.strip(), formula, "#NUM")
     if not value.isascii() or "_" in value:      # Decimal() takes "２" and "1_0"; no spreadsheet writes them
-        return Cell(sheet, ref, clean_text(value), formula, "#NUM")
+        return Cell(sheet, ref, normalise_read_text(value), formula, "#NUM")
     return Cell(sheet, ref, number, formula)
 
 
@@ -372,7 +370,7 @@ def _si_texts(si) -> Iterable[str]:
             break
 
 
-def clean_text(text: str | None) -> str | None:
+def normalise_read_text(text: str | None) -> str | None:
     """Normalise text at the boundary: _xHHHH_ escapes, NFC, no control chars, trimmed; empty -> None."""
     if text is None:
         return None

@@ -14,6 +14,8 @@ import re
 from typing import Callable
 from xml.parsers import expat
 
+from bdg_workbook.layout.department import col_index
+
 NS_MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_MAIN_TEXT = NS_MAIN.decode()
 CHUNK = 1 << 16
@@ -297,9 +299,8 @@ def _kind(attrs: bytes) -> str:
 
 
 def _column(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
+    """1-based column number of ASCII column letters, cached (the contract's converter underneath)."""
+    n = col_index(letters.decode("ascii")) + 1
     if len(_COLUMNS) < MAX_CACHED:
         _COLUMNS[letters] = n
     return n

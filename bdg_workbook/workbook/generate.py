@@ -5,13 +5,12 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
-import os
-import uuid
 from pathlib import Path
 from typing import Sequence
 
 from xlsxwriter.workbook import Workbook
 
+from bdg_workbook.writing.safe_text import atomic_write_bytes
 from bdg_workbook.domain.errors import BdgError
 from bdg_workbook.workbook.department import DeptForm, DeptShape, Signer, dept_form, dept_locked_hash
 from bdg_workbook.workbook.fast_build import Template
@@ -137,7 +136,7 @@ def generate_workbooks(setup: Setup, out_dir: Path, only: Sequence[str] | None =
     written = []
     for dept in depts:
         path = out_dir / workbook_filename(setup, dept)
-        write_atomic(path, factory.build(dept, signer))
+        atomic_write_bytes(path, factory.build(dept, signer))
         written.append(path)
     return written
 
@@ -152,15 +151,3 @@ def _select(setup: Setup, only: Sequence[str] | None) -> list[Department]:
                        f"Các mã hợp lệ: {', '.join(known)}.")
     wanted = set(only)
     return [d for d in setup.departments if d.code in wanted]
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename it into place."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "xb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

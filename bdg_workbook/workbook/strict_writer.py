@@ -39,17 +39,24 @@ def guard(what: str) -> Iterator[None]:
 
 
 class PrintWorksheet(Worksheet):
-    """Worksheet whose page header is empty on the first page ("different first page", NĐ 30/2020)."""
+    """A worksheet that can leave page 1 without the page-number header ("different first page", NĐ 30/2020).
+
+    xlsxwriter has no option for it, so the <headerFooter> element is written here; with
+    ``differentFirst`` and no <firstHeader>, page 1 has an empty header. ``different_first`` is on by
+    default (department workbooks); the master's ``page_setup`` sets it per sheet.
+    """
+
+    different_first = True
 
     def _write_header_footer(self) -> None:
+        if not (self.different_first and self.header_footer_changed):
+            super()._write_header_footer()
+            return
         attributes: list[tuple[str, Any]] = [("differentFirst", 1)]
         if not self.header_footer_scales:
             attributes.append(("scaleWithDoc", 0))
         if not self.header_footer_aligns:
             attributes.append(("alignWithMargins", 0))
-        if not self.header_footer_changed:
-            super()._write_header_footer()
-            return
         self._xml_start_tag("headerFooter", attributes)
         if self.header:
             self._write_odd_header()

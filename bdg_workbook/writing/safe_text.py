@@ -29,7 +29,7 @@ FORMULA_TRIGGERS = frozenset("=+-@\t\r\0＝＋－＠")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 
-def clean_text(text: Any, limit: int = EXCEL_CELL_LIMIT) -> str:
+def clean_cell_text(text: Any, limit: int = EXCEL_CELL_LIMIT) -> str:
     """Text fit for a cell: NFC, no XML-illegal control characters, LF line breaks, at most ``limit`` UTF-16 units."""
     if text is None:
         return ""

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
-from decimal import Decimal
 
+from bdg_workbook.domain.numbers import format_points
 from bdg_workbook.domain.findings import CATALOGUE, ERROR, SEVERITY_VI, WARNING, Finding
 from bdg_workbook.domain.result import CollectResult
 
@@ -35,16 +35,11 @@ def table(headers: list[str], rows: list[list[str]], right: set[int] | None = No
     return "\n".join(lines)
 
 
-def points(value: Decimal) -> str:
-    """Points with two decimals and a Vietnamese decimal comma: ``152,75``."""
-    return f"{value:.2f}".replace(".", ",")
-
-
 def summary_text(result: CollectResult) -> str:
     """The collect summary: one row per department, then the missing ones and the counts."""
     rows = []
     for r in result.departments:
-        rows.append([str(r.rank), r.department.code, r.department.short_name, points(r.card.total),
+        rows.append([str(r.rank), r.department.code, r.department.short_name, format_points(r.card.total),
                      r.card.rating, str(r.errors), str(r.warnings)])
     for d in result.missing:
         rows.append(["-", d.code, d.short_name, "", "Chưa nộp", "", ""])
