@@ -1,7 +1,8 @@
-"""Shared fixtures: the built-in default setup and a click runner."""
+"""Shared fixtures: the built-in default setup and a click runner; a clean ``BDG_*`` environment."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,19 @@ from click.testing import CliRunner
 
 from bdg_workbook.domain.model import Setup
 from bdg_workbook.config.load import load_setup
+
+
+# Knobs of a test run itself (seeds, counts, the worker start method of the Windows-conditions run,
+# the default worker count): kept. Every other BDG_* variable of the developer's shell is removed.
+TEST_RUN_KNOBS = ("BDG_FUZZ_SEED", "BDG_FUZZ_COUNT", "BDG_LO_SEED", "BDG_SEED", "BDG_START_METHOD", "BDG_JOBS")
+
+
+@pytest.fixture(autouse=True)
+def clean_bdg_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's own BDG_KEY, BDG_SMTP_PASSWORD, BDG_ARCHIVE and the like."""
+    for name in list(os.environ):
+        if name.startswith("BDG_") and name not in TEST_RUN_KNOBS:
+            monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,8 @@
 equal the totals LibreOffice computed, for every department, and no cached value disagrees (no W04, no E13).
 
 Needs LibreOffice (``soffice``): without it this test FAILS (it is the check that the workbook's formulas and
-``scoring.py`` agree on files as departments return them). The seed is new on every run and printed; rerun a
-failure with ``BDG_LO_SEED=<seed> python -m pytest tests/test_collect_libreoffice_property.py``.
+``scoring.py`` agree on files as departments return them). The seed is fixed by default and printed; explore
+other fillings with ``BDG_LO_SEED=<seed> python -m pytest tests/test_collect_libreoffice_property.py``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ ROUNDS = 2                    # files per department: 2 x 15 = 30 workbooks, one
 
 
 def _seed() -> int:
-    return int(os.environ.get("BDG_LO_SEED") or random.SystemRandom().randrange(1, 2**31))
+    return int(os.environ.get("BDG_LO_SEED") or "20240501")   # fixed by default; set it to explore
 
 
 @pytest.mark.libreoffice

@@ -4,7 +4,7 @@ Mutations: byte flips, inserts and deletes inside decompressed zip members (reco
 (elements deleted or duplicated, attributes dropped or set to garbage, numbers and texts replaced by
 garbage, defined names pointed elsewhere), truncations of a member or of the whole file, and raw byte
 flips in the zip. Every copy must be collected or rejected with a finding: no uncaught exception, no
-hang, no crashed worker (F11). ``BDG_FUZZ_SEED`` and ``BDG_FUZZ_COUNT`` override the seed and count;
+hang, no crashed worker (F11). The seed is fixed by default; ``BDG_FUZZ_SEED`` and ``BDG_FUZZ_COUNT`` override it and the count;
 the seed is printed and repeated in every assertion message so a failure reproduces.
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import secrets
 import time
 import traceback
 from pathlib import Path
@@ -27,7 +26,7 @@ from bdg_workbook.domain.model import Setup
 from bdg_workbook.master.report import write_outputs
 
 COUNT = int(os.environ.get("BDG_FUZZ_COUNT", "2000"))
-SEED = int(os.environ.get("BDG_FUZZ_SEED", str(secrets.randbits(32))))
+SEED = int(os.environ.get("BDG_FUZZ_SEED", "20240425"))   # fixed by default; set it to explore
 BATCH = 400
 PER_FILE_TIMEOUT = 20.0
 REJECTING = {"E10", "F01", "F02", "F03", "F04", "F05", "F06", "F07", "F08", "F09", "F10"}   # F11 = a crash

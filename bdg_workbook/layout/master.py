@@ -7,6 +7,14 @@ spreadsheet library.
 
 from __future__ import annotations
 
+import decimal
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+
+from bdg_workbook.writing.safe_text import clean_cell_text
+
 MASTER_KIND = "ward_master"
 MASTER_LAYOUT_VERSION = "2"
 
@@ -135,3 +143,37 @@ Bảng tổng hợp của phường (ward master), layout_version 2 — cách đ
 5. Các trang hiển thị khác (Tổng hợp, Phụ lục chi tiết, …) dành cho người đọc và để in; không đọc
    số liệu từ các trang này.
 """
+
+
+# ---------------------------------------------------------------- the data-sheet hash (writer and reader)
+
+
+def data_hash(rows: list[list[Any]]) -> str:
+    """SHA-256 of the data rows as canonical JSON (Decimals as plain strings)."""
+    plain = [[_canonical(v) for v in row] for row in rows]
+    payload = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    """Numbers as plain decimal text and text as written to the sheet, so a reader can recompute the hash."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float, Decimal)):
+        return _canonical_number(value)
+    text = clean_cell_text(value).replace("\u00a0", " ").strip()   # as a reader gets it back (trimmed, '' is blank)
+    return text or None
+
+
+_HASH_CONTEXT = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_UP)
+_HASH_PLACES = Decimal("1e-9")
+
+
+def _canonical_number(value: int | float | Decimal) -> str:
+    """A number as plain text, rounded to 9 decimals: 95.32 written by xlsxwriter as 95.31999999999999 (16
+    significant digits) or by LibreOffice with 17 digits hashes the same as the 95.32 the writer had."""
+    number = Decimal(str(value))
+    if number.is_finite() and abs(number) < 10 ** 15:
+        number = _HASH_CONTEXT.quantize(number, _HASH_PLACES)
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import decimal
-import hashlib
-import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Mapping
 
 from bdg_workbook.domain.findings import SEVERITY_VI
+from bdg_workbook.layout.master import data_hash  # noqa: F401  (re-exported for the writers)
 from bdg_workbook.layout.master import (DATA_COLUMNS, DATA_STATUS_COLLECTED, DATA_STATUS_MISSING, FILE_STATUS_VI,
                             NA_SEPARATOR, NOT_RETURNED_VI, REVIEWED_DATA_COLUMNS)
 from bdg_workbook.domain.model import Department
 from bdg_workbook.domain.result import CollectResult, DepartmentResult
-from bdg_workbook.writing.safe_text import clean_cell_text
 from bdg_workbook.domain.scoring import ScoreCard, excel_round
 from bdg_workbook.domain.submission import Cell
 
@@ -265,33 +262,3 @@ def data_rows(result: CollectResult, counted: Mapping[str, tuple[ScoreCard, int]
                  "not_applicable": NA_SEPARATOR.join(c for c, it in now.items.items() if not it.applicable) or None}
         rows += [line(k, None, v) for k, v in extra.items()]
     return rows
-
-
-def data_hash(rows: list[list[Any]]) -> str:
-    """SHA-256 of the data rows as canonical JSON (Decimals as plain strings)."""
-    plain = [[_canonical(v) for v in row] for row in rows]
-    payload = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def _canonical(value: Any) -> Any:
-    """Numbers as plain decimal text and text as written to the sheet, so a reader can recompute the hash."""
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, (int, float, Decimal)):
-        return _canonical_number(value)
-    text = clean_cell_text(value).replace("\u00a0", " ").strip()   # as a reader gets it back (trimmed, '' is blank)
-    return text or None
-
-
-_HASH_CONTEXT = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_UP)
-_HASH_PLACES = Decimal("1e-9")
-
-
-def _canonical_number(value: int | float | Decimal) -> str:
-    """A number as plain text, rounded to 9 decimals: 95.32 written by xlsxwriter as 95.31999999999999 (16
-    significant digits) or by LibreOffice with 17 digits hashes the same as the 95.32 the writer had."""
-    number = Decimal(str(value))
-    if number.is_finite() and abs(number) < 10 ** 15:
-        number = _HASH_CONTEXT.quantize(number, _HASH_PLACES)
-    return _plain_decimal(number)

@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from bdg_workbook.domain.errors import WorkbookError
-from bdg_workbook.layout.master import (AUDIT_COLUMNS, AUDIT_NAME, DATA_COLUMNS, DATA_NAME, DATA_STATUS_COLLECTED,
+from bdg_workbook.layout.master import (data_hash, AUDIT_COLUMNS, AUDIT_NAME, DATA_COLUMNS, DATA_NAME, DATA_STATUS_COLLECTED,
                             DATA_STATUS_MISSING, MASTER_META_KEYS, REVIEW_NAME_PREFIX, REVIEWED_DATA_COLUMNS,
                             SHEET_AUDIT, SHEET_DATA, SHEET_META)
-from bdg_workbook.master.tables import data_hash
 from bdg_workbook.domain.scoring import excel_round
 from bdg_workbook.trust.signing import SIGNED_MASTER_KEYS, KeyRing, Verification, verify_meta
 from bdg_workbook.domain.submission import Cell
