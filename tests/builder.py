@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from bdg_workbook.layout.department import (BONUS_FIRST_ROW, COL_NA, COL_TARGET, COL_VALUE, EVIDENCE_COLUMNS,
+from bdg_workbook.layout.department import (BONUS_FIRST_ROW, COL_NA, NA_LOCKED, COL_TARGET, COL_VALUE, EVIDENCE_COLUMNS,
                                  EVIDENCE_FIRST_ROW, LAYOUT_VERSION, SHEET_BONUS, SHEET_EVIDENCE, SHEET_INFO,
                                  SHEET_SCORE, Layout)
 from bdg_workbook.workbook.locked import expected_locked_content
@@ -35,13 +35,17 @@ def submission(setup: Setup, dept: str = "HLHPN", answers: dict[str, Any] | None
     answers, targets = answers or {}, targets or {}
     for crit in table.criteria:
         row = lay.criterion_rows[crit.code]
-        inputs[f"in_{crit.key}_value"] = Cell(SHEET_SCORE, f"{COL_VALUE}{row}", _value(answers.get(crit.code)))
+        value = _value(answers.get(crit.code))
+        if crit.method == "percent" and isinstance(value, Decimal):   # the cell holds 85% as 0.85 (issue 13.6)
+            value = value / 100
+        inputs[f"in_{crit.key}_value"] = Cell(SHEET_SCORE, f"{COL_VALUE}{row}", value)
         if crit.method == "ratio":
-            target = targets.get(crit.code, crit.default_target)
+            target = targets.get(crit.code, department.target_for(crit))
             inputs[f"in_{crit.key}_target"] = Cell(SHEET_SCORE, f"{COL_TARGET}{row}", _value(target))
         if crit.allow_na:
+            locked = None if department.may_be_na(crit) else NA_LOCKED   # the Ban's locked "Áp dụng"
             inputs[f"in_{crit.key}_na"] = Cell(SHEET_SCORE, f"{COL_NA}{row}",
-                                                "Không áp dụng" if crit.code in na else None)
+                                                "Không áp dụng" if crit.code in na else locked)
     info_values = {"preparer": "Nguyễn Thị A", "head": "Trần Văn B", "date": dt.date(2024, 9, 10).isoformat(),
                    "dept_code": dept, "dept_name": department.name}
     info_values.update(info or {})

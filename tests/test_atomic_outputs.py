@@ -11,6 +11,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -63,8 +64,17 @@ def previous(season, tmp_path) -> tuple[Path, dict[str, bytes]]:
     return out, _snapshot(out.parent)
 
 
+def _backups_aside(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The snapshot without the numbered backups (issue 12), each checked to equal the file it keeps."""
+    kept = {name: data for name, data in files.items() if not re.search(r"\.bak[0-9]+$", name)}
+    for name, data in files.items():
+        if name not in kept:
+            assert data == kept[re.sub(r"\.bak[0-9]+$", "", name)], f"{name} is not a copy of its file"
+    return kept
+
+
 def _assert_untouched(out: Path, before: dict[str, bytes]) -> None:
-    after = _snapshot(out.parent)
+    after = _backups_aside(_snapshot(out.parent))
     assert sorted(after) == sorted(before), "temporary or partial files left behind"
     assert after[MASTER] == before[MASTER], "the previous master changed"
 
@@ -120,8 +130,9 @@ _PAUSING_COLLECT = textwrap.dedent("""
 
     def pausing_fsync(fd):
         real_fsync(fd)
-        if not marker.exists():                   # the first fsync: the master's temporary file
-            marker.write_text(os.readlink(f"/proc/self/fd/{fd}"))
+        name = os.readlink(f"/proc/self/fd/{fd}")
+        if not marker.exists() and os.path.basename(name).startswith(".TONGHOP"):   # the master's temporary file
+            marker.write_text(name)                # (not the inbox's receipts log, fsynced first)
             time.sleep(120)
 
     os.fsync = pausing_fsync
@@ -170,7 +181,10 @@ def test_sigkill_while_writing_the_master_keeps_it(season, previous, tmp_path):
     assert set(after) - set(before) <= {temporary.name}
     rerun = CliRunner().invoke(main, _args(season, out))                # the next run is not disturbed by it
     assert rerun.exit_code == 1, rerun.output
-    assert zipfile.ZipFile(out).testzip() is None and sorted(_snapshot(out.parent)) == sorted(after)
+    assert zipfile.ZipFile(out).testzip() is None
+    rerun_files = _snapshot(out.parent)
+    assert rerun_files[MASTER + ".bak1"] == before[MASTER]                 # the replaced master kept (issue 12)
+    assert sorted(n for n in rerun_files if not re.search(r"\.bak[0-9]+$", n)) == sorted(after)
 
 
 def _sha(path: Path) -> str:
@@ -182,7 +196,7 @@ def test_manifest_lists_every_input_with_hash_department_status_and_counts(seaso
     manifest = json.loads(out.with_name("TONGHOP.manifest.json").read_text("utf-8"))
     result = json.loads(out.with_suffix(".json").read_text("utf-8"))
     inputs = {i["file"]: i for i in manifest["inputs"]}
-    assert set(inputs) == {p.name for p in season["inbox"].iterdir()}
+    assert set(inputs) == {p.name for p in season["inbox"].iterdir() if not p.name.startswith(".")}  # not the log
     for name, entry in inputs.items():
         assert entry["sha256"] == _sha(season["inbox"] / name), name
         assert entry["size"] == (season["inbox"] / name).stat().st_size

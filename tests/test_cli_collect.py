@@ -87,7 +87,8 @@ def test_error_findings_exit_1_and_the_master_is_still_written(runner, season, t
     book = openpyxl.load_workbook(out)
     summary = [row for row in book[SHEET_SUMMARY].iter_rows(values_only=True) if row[1] == "Công an phường"]
     assert len(summary) == 1 and summary[0][11] == 1                      # one error counted for CA
-    assert _files(tmp_path) == OUTPUTS
+    assert _files(tmp_path) == OUTPUTS | {"TONGHOP.xlsx.bak1"}              # the replaced file kept (issue 12)
+    assert (tmp_path / "TONGHOP.xlsx.bak1").read_bytes() == b"ban cu"
 
 
 def test_strict_turns_warnings_into_exit_1(runner, season, tmp_path):

@@ -75,45 +75,66 @@ def test_review_exit_codes_for_refused_edits_altered_masters_and_other_files(run
     assert result.exit_code == 2 and result.output.startswith("Lỗi:")
 
 
-def test_collect_on_a_folder_of_ward_masters_is_the_district_roll_up(runner, demo_wards, tmp_path):
+def test_rollup_is_the_district_roll_up_of_a_folder_of_ward_masters(runner, demo_wards, tmp_path):
     inbox = tmp_path / "nhan"
     inbox.mkdir()
     for ward in demo_wards:
         shutil.copy(ward.master, inbox / ward.master.name)
     keys = keys_folder(demo_wards, tmp_path / "khoa")
     out = tmp_path / "out" / "HUYEN.xlsx"
-    result = runner.invoke(main, ["collect", str(inbox), "--keys", str(keys), "--out", str(out)])
+    result = runner.invoke(main, ["rollup", str(inbox), "--keys", str(keys), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert out.is_file() and out.with_suffix(".json").is_file()
     data = json.loads(out.with_suffix(".json").read_text("utf-8"))
     assert [w["ward"] for w in sorted(data["wards"], key=lambda w: w["rank"])] == [
         w.ward for w in sorted(collect_district(inbox, demo_wards[0].setup, KeyRing.load(keys)).wards,
                                key=lambda w: w.rank)]
-    default = runner.invoke(main, ["collect", str(inbox), "--keys", str(keys)])
+    default = runner.invoke(main, ["rollup", str(inbox), "--keys", str(keys)])
     assert default.exit_code == 0 and (tmp_path / "output" / "2024" / "TONGHOP_HUYEN_2024_TINHBIEN.xlsx").is_file()
     shutil.copy(keys / "phuong1.pub", tmp_path / "mot.pub")
-    partial = runner.invoke(main, ["collect", str(inbox), "--keys", str(tmp_path / "mot.pub"), "--out", str(out)])
+    partial = runner.invoke(main, ["rollup", str(inbox), "--keys", str(tmp_path / "mot.pub"), "--out", str(out)])
     assert partial.exit_code == 1 and partial.output.count("[LỖI D03]") == 2
-    no_keys = runner.invoke(main, ["collect", str(inbox)])
+    no_keys = runner.invoke(main, ["rollup", str(inbox)])
     assert no_keys.exit_code == 2 and "--keys" in no_keys.output
 
 
-def test_a_folder_mixing_department_workbooks_and_ward_masters_is_a_clear_error(runner, demo_wards, tmp_path):
+def test_collect_never_rolls_up_a_folder_of_ward_masters(runner, demo_wards, tmp_path):
+    """Issue 12 item 9: the roll-up is explicit; ``collect`` reports each master as skipped (F23), exit 1."""
+    inbox = tmp_path / "nhan"
+    inbox.mkdir()
+    for ward in demo_wards:
+        shutil.copy(ward.master, inbox / ward.master.name)
+    out = tmp_path / "out" / "TONGHOP.xlsx"
+    result = runner.invoke(main, ["collect", str(inbox), "--keys", str(demo_wards[0].public_key), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "[CẢNH BÁO F23]" in result.output and "[LỖI F22]" in result.output
+    assert "bdg-workbook rollup" in result.output and not (tmp_path / "out" / "HUYEN.xlsx").exists()
+    data = json.loads(out.with_suffix(".json").read_text("utf-8"))
+    assert sorted(f["file"] for f in data["findings"] if f["code"] == "F23") == sorted(w.master.name for w in demo_wards)
+    assert data["departments"] == []
+
+
+def test_one_master_in_a_departments_inbox_is_skipped_never_aborting_the_collection(runner, demo_wards, tmp_path):
     inbox = tmp_path / "nhan"
     inbox.mkdir()
     shutil.copy(demo_wards[0].master, inbox / demo_wards[0].master.name)
     department = sorted(demo_wards[0].run.inbox.glob("*.xlsx"))[0]
     shutil.copy(department, inbox / department.name)
-    result = runner.invoke(main, ["collect", str(inbox), "--keys", str(demo_wards[0].public_key)])
-    assert result.exit_code == 2
-    assert "Lỗi:" in result.output and department.name in result.output and demo_wards[0].master.name in result.output
-    assert not (tmp_path / "output").exists()
+    out = tmp_path / "out" / "TONGHOP.xlsx"
+    result = runner.invoke(main, ["collect", str(inbox), "--keys", str(demo_wards[0].public_key), "--out", str(out),
+                                  "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+    data = json.loads(result.stdout)
+    skipped = [f for f in data["findings"] if f["code"] == "F23"]
+    assert [f["file"] for f in skipped] == [demo_wards[0].master.name]
+    assert len(data["departments"]) == 1 and data["departments"][0]["file"] == department.name
+    assert out.is_file()
 
 
 @pytest.mark.libreoffice
 def test_masters_saved_by_libreoffice_still_review_and_roll_up(demo_wards, tmp_path):
     ward = demo_wards[0]
-    keyring = KeyRing.load(ward.public_key)
+    keyring = KeyRing.load(keys_folder([ward], tmp_path / "khoa"))     # bound to the ward (issue 12)
     edited, dept, code = _edit(ward, tmp_path / "in" / "TONGHOP_SUA.xlsx", 2.25, "Đối chiếu biên bản")
     first = review_master(ward.setup, edited, keyring)
     v2 = tmp_path / "in" / "TONGHOP_SUA_thamdinh_v2.xlsx"

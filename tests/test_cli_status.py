@@ -12,6 +12,7 @@ from bdg_workbook.cli.main import main
 from bdg_workbook.collect.collector import collect
 from bdg_workbook.demo.fill import ItemAnswer, fill_workbook, random_valid_answers
 from bdg_workbook.collect.status import season_status
+from bdg_workbook.corrections.overview import loop_infos
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,8 @@ def test_status_cli_table_and_json(runner, setup, inbox):
     assert "ghi-chu.xlsx" in table.output
     out = runner.invoke(main, ["status", str(inbox), "--format", "json"])
     data = json.loads(out.output)
-    expected = season_status(collect(inbox, setup, jobs=1), today=dt.date.fromisoformat(data["today"])).as_dict()
+    result, today = collect(inbox, setup, jobs=1), dt.date.fromisoformat(data["today"])
+    expected = season_status(result, today=today, loop=loop_infos(setup, result, None, today)).as_dict()
     assert data == expected
 
 

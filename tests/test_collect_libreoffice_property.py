@@ -46,7 +46,7 @@ def test_collector_totals_equal_libreoffice_totals(setup: Setup, tmp_path: Path)
             path = tmp_path / "filled" / f"{form.stem}_{n}.xlsx"
             path.parent.mkdir(exist_ok=True)
             fill_workbook(form, path, answers)
-            filled[path] = (n, dept.code, score(setup.table, answers.item_inputs(setup.table)).total)
+            filled[path] = (n, dept.code, score(setup.table, answers.item_inputs(setup.table, dept)).total)
     saved = libreoffice.recalc(list(filled), tmp_path / "libreoffice")
     assert len(saved) == len(filled) == ROUNDS * len(setup.departments)
     sheet, cell = Layout(setup.table).names["total"]

@@ -56,7 +56,9 @@ def test_three_wards_roll_up_with_correct_sums_and_ranks(demo_wards, keyring, se
         collected = ward.run.result.departments
         totals = [r.card.total for r in collected]
         assert sorted(merged.totals) == sorted(totals)
-        assert merged.average == excel_round(sum(totals, Decimal(0)) / len(totals))
+        # issue 15: the average is over ALL the ward's departments, one that did not submit counting 0
+        assert merged.average == excel_round(sum(totals, Decimal(0)) / len(setup.departments))
+        assert merged.average_submitted == excel_round(sum(totals, Decimal(0)) / len(totals))
         assert (len(merged.collected), len(merged.departments)) == (len(collected), len(setup.departments))
         assert merged.rating_counts(labels) == [Counter(r.card.rating for r in collected)[b] for b in labels]
         assert (merged.file, merged.sha256, merged.review_round) == (ward.master.name, _sha(ward.master), 0)

@@ -5,7 +5,7 @@ from pathlib import Path
 from bdg_workbook.domain.findings_doc import render_markdown
 from bdg_workbook.cli.main import main
 from bdg_workbook.domain.findings import CATALOGUE
-from bdg_workbook.collect.rules import batch, bonus, evidence, inputs, integrity, signature
+from bdg_workbook.collect.rules import batch, bonus, evidence, inputs, integrity, signature, timeliness
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "findings.md"
 
@@ -22,6 +22,6 @@ def test_cli_prints_the_catalogue(runner):
 
 def test_every_code_a_rule_declares_is_catalogued():
     declared = set()
-    for module in (batch, bonus, evidence, inputs, integrity, signature):
+    for module in (batch, bonus, evidence, inputs, integrity, signature, timeliness):
         declared |= set(module.CODES)
     assert declared <= set(CATALOGUE)

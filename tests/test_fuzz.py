@@ -29,7 +29,8 @@ COUNT = int(os.environ.get("BDG_FUZZ_COUNT", "2000"))
 SEED = int(os.environ.get("BDG_FUZZ_SEED", "20240425"))   # fixed by default; set it to explore
 BATCH = 400
 PER_FILE_TIMEOUT = 20.0
-REJECTING = {"E10", "F01", "F02", "F03", "F04", "F05", "F06", "F07", "F08", "F09", "F10"}   # F11 = a crash
+REJECTING = {"E10", "F01", "F02", "F03", "F04", "F05", "F06", "F07", "F08", "F09", "F10",
+             "F31", "F32", "F33"}   # F11 = a crash; F32/F33: names or sheets not as issued (issue 12)
 XML_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/sharedStrings.xml")
 TAGS = ("c", "row", "v", "f", "is", "t", "si", "sheet", "definedName", "Relationship", "Override", "sheetData",
         "dimension", "definedNames", "sheets")

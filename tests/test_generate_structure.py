@@ -20,6 +20,7 @@ from bdg_workbook.workbook.formulas import all_formulas
 from bdg_workbook.workbook.generate import build_workbook, generate_workbooks, workbook_filename
 from bdg_workbook.layout.department import (BONUS_FIRST_ROW, BONUS_HEADER_ROW, BONUS_ROWS, EVIDENCE_HEADER_ROW, INFO_ROWS,
                                  SCORE_HEADER_ROW, SHEET_BONUS, SHEET_EVIDENCE, SHEET_META, SHEET_SCORE, SHEETS,
+                                 CHECK_HEADER_ROW, SHEET_CHECK,
                                  Layout, absolute)
 from bdg_workbook.workbook.locked import blank_score, expected_locked_content, formula_values, locked_hash, number_text
 from bdg_workbook.domain.model import Criterion, Setup
@@ -45,10 +46,11 @@ def cells_of(ref: str) -> set[str]:
     return {f"{openpyxl.utils.get_column_letter(c)}{r}" for r, c in rng.cells}
 
 
-def expected_inputs(lay: Layout) -> set[tuple[str, str]]:
-    """(sheet, cell) of every input named by the layout."""
+def expected_inputs(lay: Layout, dept=None) -> set[tuple[str, str]]:
+    """(sheet, cell) of every input named by the layout (less what the Ban locks for ``dept``)."""
     out = set()
-    for name in lay.input_names() + lay.input_ranges():
+    names = lay.input_names() if dept is None else lay.unit_input_names(dept)
+    for name in names + lay.input_ranges():
         sheet, ref = lay.names[name]
         out |= {(sheet, c) for c in cells_of(ref)}
     return out
@@ -66,20 +68,21 @@ def test_every_sheet_present_and_protected(books):
 
 def test_unlocked_cells_are_exactly_the_layout_inputs(setup, books):
     lay = Layout(setup.table)
-    want = expected_inputs(lay)
+    depts = {d.code: d for d in setup.departments}
     for code, wb in books.items():
+        want = expected_inputs(lay, depts[code])
         unlocked = {(ws.title, c.coordinate) for ws in wb for row in ws.iter_rows() for c in row
                     if c.protection.locked is False}
         assert unlocked == want, code
         for ws in wb:
             for dims in (ws.column_dimensions, ws.row_dimensions):
                 assert all(d.protection.locked is not False for d in dims.values()), ws.title
-        fills = {wb[s][c].fill.fgColor.rgb for s, c in want}
-        assert fills == {"FFFFF2CC"}
+        fills = {wb[s][c].fill.fill_type for s, c in want}
+        assert fills == {None}      # the yellow cue is a conditional format, off paper (test_print_department)
 
 
-def _expected_validations(setup: Setup) -> dict[frozenset, tuple]:
-    """Cells of each validation -> (type, operator, formula1, formula2)."""
+def _expected_validations(setup: Setup, dept) -> dict[frozenset, tuple]:
+    """Cells of each validation -> (type, operator, formula1, formula2) in ``dept``'s form."""
     lay, out = Layout(setup.table), {}
     year = setup.config.year
     in_year = ("date", "between", str(int(to_excel(dt.date(year, 1, 1)))),
@@ -90,12 +93,12 @@ def _expected_validations(setup: Setup) -> dict[frozenset, tuple]:
         out[frozenset((sheet, c) for c in cells_of(ref))] = spec
 
     by_method = {"yesno": ("list", None, '"Có,Không"', None), "ratio": ("decimal", "greaterThanOrEqual", "0", None),
-                 "percent": ("decimal", "between", "0", "100"), "count": ("whole", "greaterThanOrEqual", "0", None)}
+                 "percent": ("decimal", "between", "0", "1"), "count": ("whole", "greaterThanOrEqual", "0", None)}
     for crit in setup.table.criteria:
         put(f"in_{crit.key}_value", by_method[crit.method])
-        if crit.method == "ratio":
-            put(f"in_{crit.key}_target", ("decimal", "greaterThan", "0", None))
-        if crit.allow_na:
+        if crit.method == "ratio" and crit.target_proposable:   # the Ban's target is the least
+            put(f"in_{crit.key}_target", ("decimal", "greaterThanOrEqual", None, None))
+        if dept.may_be_na(crit):
             put(f"in_{crit.key}_na", ("list", None, '"Không áp dụng"', None))
     for key, (_row, _label, is_input) in INFO_ROWS.items():
         if is_input:
@@ -115,8 +118,9 @@ def _expected_validations(setup: Setup) -> dict[frozenset, tuple]:
 
 
 def test_each_validation_covers_exactly_its_cells_with_vietnamese_messages(setup, books):
-    want = _expected_validations(setup)
+    depts = {d.code: d for d in setup.departments}
     for code, wb in books.items():
+        want = _expected_validations(setup, depts[code])
         seen = {}
         for ws in wb:
             for dv in ws.data_validations.dataValidation:
@@ -171,7 +175,7 @@ def test_blank_form_caches_the_scoring_values(setup, generated_workbooks):
     for cell, value in want.items():
         got = wb[SHEET_SCORE][cell].value
         if isinstance(value, str):
-            assert got == value, cell
+            assert (got or "") == value, cell
         else:
             assert Decimal(str(got)).quantize(CENT) == value.quantize(CENT), cell
     assert want[lay.names["applicable_max"][1]] == setup.table.base_max
@@ -199,7 +203,8 @@ def test_meta_sheet_hidden_with_keys(setup, books):
 def test_print_setup(books):
     titles = {SHEET_SCORE: f"${SCORE_HEADER_ROW}:${SCORE_HEADER_ROW + 1}",
               SHEET_EVIDENCE: f"${EVIDENCE_HEADER_ROW}:${EVIDENCE_HEADER_ROW}",
-              SHEET_BONUS: f"${BONUS_HEADER_ROW}:${BONUS_HEADER_ROW}"}
+              SHEET_BONUS: f"${BONUS_HEADER_ROW}:${BONUS_HEADER_ROW}",
+              SHEET_CHECK: f"${CHECK_HEADER_ROW}:${CHECK_HEADER_ROW}"}
     for wb in books.values():
         for ws in wb:
             if ws.title == SHEET_META:

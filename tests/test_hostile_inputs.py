@@ -313,9 +313,9 @@ def test_workers_turn_crash_hang_memory_and_exceptions_into_failures():
 def test_a_file_that_kills_its_worker_is_F11_and_the_rest_is_collected(run, setup, monkeypatch, tmp_path):
     real = collector.read_path
 
-    def misbehaving(path: Path, display_name: str | None = None):
+    def misbehaving(path: Path, display_name: str | None = None, *args, **kwargs):
         _misbehave(Path(path).name)
-        return real(path, display_name)
+        return real(path, display_name, *args, **kwargs)
     monkeypatch.setattr(collector, "read_path", misbehaving)
     valid = sorted(run.inbox.glob("TDCD_*.xlsx"))
     bad = []

@@ -89,7 +89,8 @@ def test_no_formula_or_link_part_in_the_master_package(outputs):
 
 
 def _csv_rows(path: Path) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
+    delimiter = ";" if path.name in ("summary.csv", "findings.csv", "evidence.csv") else ","   # Excel-vi dialect
+    return list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline=""), delimiter=delimiter))
 
 
 def test_csv_exports_neutralise_every_formula_trigger(outputs):

@@ -11,6 +11,7 @@ hand-made XML edge cases and random byte damage on top of a filled form.
 from __future__ import annotations
 
 import contextlib
+from decimal import Decimal
 import io
 import random
 import re
@@ -231,6 +232,11 @@ CELLS: dict[str, tuple[str, str, object]] = {   # id -> (name, cell XML, value t
     "shared_formula_master": (NUMBER, '<c r="{r}"><f t="shared" ref="{r}:{r}" si="0">1+1</f><v>2</v></c>', None),
     "shared_formula_dependent": (NUMBER, '<c r="{r}"><f t="shared" si="0"/><v>4</v></c>', None),
     "array_formula": (NUMBER, '<c r="{r}"><f t="array" ref="{r}">SUM(1)</f><v>1</v></c>', None),
+    # issue 12: Excel's 17 significant digits read as the double they stand for; Gnumeric's text-result
+    # formula (a shared-string index) keeps its formula
+    "seventeen_digits": (NUMBER, '<c r="{r}"><v>8.3699999999999992</v></c>', (Decimal("8.37"), None, None)),
+    "seventeen_digits_large": (NUMBER, '<c r="{r}"><v>19.989999999999998</v></c>', (Decimal("19.99"), None, None)),
+    "formula_with_shared_string_result": (TEXT, '<c r="{r}" t="s"><f>IF(1,"Có")</f><v>0</v></c>', None),
     "boolean_true": (TEXT, '<c r="{r}" t="b"><v>1</v></c>', (True, None, None)),
     "boolean_word": (TEXT, '<c r="{r}" t="b"><v>true</v></c>', None),
     "boolean_empty": (TEXT, '<c r="{r}" t="b"/>', (False, None, None)),
@@ -297,6 +303,28 @@ def test_hand_made_cells_read_the_same(base: bytes, case: str):
     result = assert_same(data)
     if expected is not None:
         assert result[0] == "ok" and read_value(data, name) == expected
+
+
+def test_a_text_result_saved_as_a_shared_string_keeps_its_formula(base: bytes):
+    name, cell_xml, _ = CELLS["formula_with_shared_string_result"]
+    data = with_cell(base, name, cell_xml)
+    for fast in (True, False):
+        with reader(fast):
+            assert read_value(data, name)[1] == 'IF(1,"Có")'
+
+
+def test_shared_formula_blocks_expand_the_same_both_ways(setup: Setup, base: bytes):
+    """A block of formulas saved as one shared formula (Excel's way) reads as the formulas themselves."""
+    import issue12_edits as edits
+    from bdg_workbook.layout.department import SCORE_COLUMNS, SHEET_SCORE, layout_of
+
+    lay = layout_of(setup.table)
+    xml = members(base)[locate(base, "pts_I_1")[0]].decode("utf-8")
+    rows = range(min(lay.criterion_rows.values()), lay.last_row + 1)
+    column, run = next((c, r) for c in SCORE_COLUMNS if (r := edits.shareable_run(xml, c, rows, length=4)))
+    shared = edits.share_formulas(base, SHEET_SCORE, column, *run)
+    assert shared != base and assert_same(shared)[0] == "ok"
+    assert read_bytes(shared, "b", "b").area == read_bytes(base, "b", "b").area
 
 
 def test_not_well_formed_cells_are_rejected_by_both_readers(base: bytes):

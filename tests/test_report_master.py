@@ -274,7 +274,7 @@ def test_print_setup(book):
     for ws in (summary, appendix, book[SHEET_FINDINGS], book[SHEET_CHART]):
         assert ws.page_setup.paperSize == 9
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (None, 1)  # 1 = default
-        assert ws.page_setup.fitToHeight == 0
+        assert ws.page_setup.fitToHeight == (None if ws is summary else 0)   # the report: one page (issue 13.8)
     assert summary.page_setup.orientation == "portrait" and appendix.page_setup.orientation == "landscape"
     assert summary.print_title_rows and appendix.print_title_rows
     assert summary.HeaderFooter.differentFirst and "&P" in summary.oddHeader.center.text
@@ -290,14 +290,19 @@ def _closing_row(ws) -> int:
 def test_signature_block_is_never_split_across_pages(book, setup, tmp_path):
     summary = book[SHEET_SUMMARY]
     assert not summary.row_breaks.brk                        # 15 departments: one page, no break
-    units = tuple(dataclasses.replace(setup.departments[i % len(setup.departments)], code=f"D{i:02d}",
-                                      short_name=f"Đơn vị số {i}") for i in range(20))
-    path = tmp_path / "m20.xlsx"
-    report.write_master(make_result(dataclasses.replace(setup, departments=units)), path)
-    ws = openpyxl.load_workbook(path)[SHEET_SUMMARY]
-    # 20 departments: the closing line and signer would straddle pages 1-2 (checked in a PDF render), so a
+    def sheet_for(count: int):
+        units = tuple(dataclasses.replace(setup.departments[i % len(setup.departments)], code=f"D{i:02d}",
+                                          short_name=f"Đơn vị số {i}") for i in range(count))
+        path = tmp_path / f"m{count}.xlsx"
+        report.write_master(make_result(dataclasses.replace(setup, departments=units)), path)
+        return openpyxl.load_workbook(path)[SHEET_SUMMARY]
+
+    ws = sheet_for(20)          # up to ~35 departments the report is printed fit to one page (issue 13.8)
+    assert not ws.row_breaks.brk and ws.page_setup.fitToHeight is None
+    ws = sheet_for(76)
+    # 76 departments: the closing line and signer would straddle pages (checked in a PDF render), so a
     # page starts two table rows above the closing line (last table row, blank row, closing line)
-    assert [b.id for b in ws.row_breaks.brk] == [_closing_row(ws) - 4]
+    assert [b.id for b in ws.row_breaks.brk] == [_closing_row(ws) - 4] and ws.page_setup.fitToHeight == 0
 
 
 def test_meta_sheet_keys_and_data_sheet(book, result, setup):
@@ -383,7 +388,8 @@ def test_atomic_write_keeps_previous_master_when_writing_fails(result, master, t
 def _csv(path: Path) -> list[list[str]]:
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    delimiter = ";" if path.name in report.CSV_FILES else ","   # Excel-in-Vietnamese copies vs machine tables
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=delimiter))
 
 
 def test_csv_exports_are_neutralised(result, tmp_path):
@@ -399,7 +405,7 @@ def test_csv_exports_are_neutralised(result, tmp_path):
     summary = _csv(tmp_path / "summary.csv")
     first = result.departments[0]
     row = next(r for r in summary if r[1] == first.department.code)
-    assert row[10] == format(first.card.total, ".2f") and row[12] == first.card.rating
+    assert row[10] == format(first.card.total, ".2f").replace(".", ",") and row[12] == first.card.rating
     assert next(r for r in summary if r[3] == "Chưa nộp")[4:] == [""] * (len(row) - 4)
 
 

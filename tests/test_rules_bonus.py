@@ -41,8 +41,8 @@ def test_count_above_claims_is_limited_w14(setup):
 
 def test_bonus_cap_20_and_warning(setup):
     answers = {"IV.1": 2, "IV.2": "Có", "IV.3": "Có", "IV.4": 2}
-    claims = [{"code": "IV.1", "doc": "A1"}, {"code": "IV.1", "doc": "A2"}, {"code": "IV.2", "doc": "B"},
-              {"code": "IV.3", "doc": "C"}, {"code": "IV.4", "doc": "D1"}, {"code": "IV.4", "doc": "D2"}]
+    claims = [{"code": "IV.1", "doc": "QĐ A1"}, {"code": "IV.1", "doc": "QĐ A2"}, {"code": "IV.2", "doc": "QĐ B1"},
+              {"code": "IV.3", "doc": "BB C1"}, {"code": "IV.4", "doc": "QĐ D1"}, {"code": "IV.4", "doc": "QĐ D2"}]
     a = run(setup, submission(setup, answers=answers, claims=claims))
     assert a.card.bonus_raw == 24 and a.card.bonus == 20
     assert "W01" in codes(a)
@@ -52,3 +52,9 @@ def test_deductions_cap_20_and_warning(setup):
     a = run(setup, submission(setup, answers={"V.1": 3, "V.2": 3, "V.3": 2, "V.4": 2}))
     assert a.card.penalty_raw == 32 and a.card.penalty == 20
     assert "W02" in codes(a)
+
+
+def test_bonus_reference_must_identify_a_document(setup):
+    """Issue 13.4: a bonus claim whose evidence is "x" is incomplete (E04), as the bonus sheet shows it."""
+    a = run(setup, submission(setup, answers={"IV.2": "Có"}, claims=[{"code": "IV.2", "doc": "x"}]))
+    assert "E04" in codes(a) and a.card.items["IV.2"].points == 0

@@ -109,8 +109,14 @@ def test_not_applicable_keeps_full_base(na):
     for code in na:
         inputs[code] = ItemInput(not_applicable=True)
     card = score(TABLE, inputs)
-    assert card.base == TABLE.base_max
-    assert card.applicable_max == TABLE.base_max - sum((TABLE.criterion(c).max for c in na), D(0))
+    floors = {s.code: s.max * TABLE.na_min_applicable_pct / 100 for s in TABLE.sections_of("base")}
+    applicable = {s.code: s.max - sum((c.max for c in s.criteria if c.code in na), D(0))
+                  for s in TABLE.sections_of("base")}
+    assert card.applicable_max == sum(max(applicable[k], floors[k]) for k in floors)
+    if all(applicable[k] >= floors[k] for k in floors):
+        assert card.base == TABLE.base_max            # normalisation while enough of each section applies
+    else:
+        assert card.base < TABLE.base_max             # issue 13.2: below the floor, N/A no longer scales up
 
 
 @PROPS

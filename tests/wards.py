@@ -56,10 +56,14 @@ def make_demo_wards(base: Setup, root: Path) -> list[Ward]:
 
 
 def keys_folder(wards: list[Ward], folder: Path) -> Path:
-    """A --keys folder holding the public keys of ``wards``."""
+    """A --keys folder holding the public keys of ``wards``, each bound to its ward as ``keys export`` writes it."""
+    from bdg_workbook.trust.signing import export_public_key, load_private_key
+
     folder.mkdir(parents=True, exist_ok=True)
     for i, ward in enumerate(wards, 1):
-        shutil.copy(ward.public_key, folder / f"phuong{i}.pub")
+        cfg = ward.setup.config
+        data = export_public_key(load_private_key(ward.key), cfg.ward, cfg.district, cfg.province)
+        (folder / f"phuong{i}.pub").write_bytes(data)
     return folder
 
 

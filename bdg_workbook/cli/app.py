@@ -7,6 +7,7 @@ error level, 2 usage or unreadable setup).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -14,6 +15,8 @@ from typing import Callable
 import click
 
 from bdg_workbook import __version__
+from bdg_workbook.cli.click_vi import translate_command_texts, vietnamese_click
+from bdg_workbook.cli.console_encoding import configure_console
 from bdg_workbook.writing import terminal_text as _console
 from bdg_workbook.trust import signing as _signing
 from bdg_workbook.domain.errors import TemplateError
@@ -21,6 +24,8 @@ from bdg_workbook.domain.model import Setup
 from bdg_workbook.config.load import load_setup
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130   # Ctrl+C, as shells report SIGINT
+INTERRUPTED_VI = "Đã dừng theo yêu cầu (Ctrl+C). Các tệp đã ghi trước đó vẫn nguyên; chạy lại lệnh khi cần."
 
 PathOption = click.Path(path_type=Path, dir_okay=False, exists=False)
 
@@ -62,8 +67,29 @@ def fail_with_problems(exc: TemplateError) -> None:
     sys.exit(EXIT_USAGE)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="bdg-workbook")
+class VietnameseGroup(click.Group):
+    """The program's group: at start the console is made safe for Vietnamese text (UTF-8 or a readable
+    fallback, never UnicodeEncodeError) and click's own texts are in Vietnamese while it runs."""
+
+    def main(self, *args, **kwargs):  # type: ignore[override]
+        """Run the program (also what ``CliRunner.invoke`` calls)."""
+        configure_console()
+        translate_command_texts(self)
+        with vietnamese_click():
+            return super().main(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; Ctrl+C (or an aborted prompt) prints one Vietnamese line, no traceback, exit 130."""
+        try:
+            return super().invoke(ctx)
+        except (KeyboardInterrupt, click.Abort):
+            click.echo(INTERRUPTED_VI, err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=VietnameseGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="bdg-workbook", message="%(prog)s, phiên bản %(version)s",
+                      help="Hiện số phiên bản rồi thoát.")
 def main() -> None:
     """bdg-workbook: tạo, thu và tổng hợp bảng tự chấm điểm thi đua
     "Vì sự tiến bộ của phụ nữ và Bình đẳng giới" bằng Excel."""
@@ -87,12 +113,23 @@ def write_collect_outputs(result, master: Path, key_path: Path | None = None) ->
     return _outputs.write_collect_outputs(result, master, master_signer_or_exit(key_path))
 
 
-def trusted_keys_or_exit(keys_path: Path | None) -> "_signing.KeyRing | None":
-    """The keys signatures are checked with: --keys, else the ward's own key if there is one."""
+def key_search_note(key_path: Path | None = None) -> str:
+    """Where the ward's key was looked for and how to pass it (Vietnamese), for "key not found" messages."""
+    env = os.environ.get(_signing.KEY_ENV, "").strip()
+    places = [f"--key {key_path}" if key_path is not None else "không có --keys/--key",
+              f"biến môi trường {_signing.KEY_ENV}={env}" if env else f"biến môi trường {_signing.KEY_ENV} chưa đặt",
+              f"tệp {_signing.default_key_path()} không có"]
+    return ("không tìm thấy khóa của phường (đã tìm: " + "; ".join(places) + "). Chạy lệnh trong thư mục làm việc "
+            f"của phường, hoặc chỉ khóa bằng --keys TỆP.pub, --key TỆP.key hoặc biến môi trường {_signing.KEY_ENV}. "
+            "Không chạy lại 'bdg-workbook init' (sẽ tạo khóa thứ hai).")
+
+
+def trusted_keys_or_exit(keys_path: Path | None, key_path: Path | None = None) -> "_signing.KeyRing | None":
+    """The keys signatures are checked with: --keys, else the ward's own key (--key, env, workspace) if any."""
     try:
         if keys_path is not None:
             return _signing.KeyRing.load(keys_path)
-        own = _signing.find_signing_key()
+        own = _signing.find_signing_key(key_path)
         return _signing.KeyRing.load(own) if own is not None else None
     except (_signing.KeyFileError, OSError) as exc:
         click.echo(f"Lỗi: không đọc được khóa kiểm tra chữ ký: {exc}", err=True)

@@ -16,10 +16,13 @@ from bdg_workbook.review import review_round as _review
 from bdg_workbook.domain.errors import WorkbookError as _WorkbookError
 from bdg_workbook.collect.inbox import InboxError as _InboxError
 from bdg_workbook.domain.model import Setup
+from bdg_workbook.domain.result import PreviousSeason
+from bdg_workbook.archive import hooks as _archive
+from bdg_workbook.cli import loop_commands as _loop
 
 from bdg_workbook.cli.app import (EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, KeyOption, PathOption, default_master_path,
-                  load_setup_or_exit, main, master_signer_or_exit, setup_options, trusted_keys_or_exit,
-                  write_collect_outputs)
+                  key_search_note, load_setup_or_exit, main, master_signer_or_exit, setup_options,
+                  trusted_keys_or_exit, write_collect_outputs)
 
 
 @main.command("collect")
@@ -32,17 +35,23 @@ from bdg_workbook.cli.app import (EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, KeyOption,
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Số tiến trình đọc song song (mặc định: số lõi CPU).")
 @click.option("--keys", "keys_path", type=click.Path(path_type=Path, exists=True),
               help="Khóa công khai tin cậy (tệp .pub hoặc thư mục chứa các tệp .pub); mặc định: khóa ký của phường. "
-                   "Cấp huyện: thư mục khóa công khai của các phường (bắt buộc).")
+                   "Cấp trên: thư mục khóa công khai của các phường (bắt buộc).")
+@click.option("--previous", "previous_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Bảng tổng hợp năm trước (TONGHOP_…xlsx) để so sánh; mặc định lấy từ kho lưu trữ nếu có.")
+@_loop.RecordsOption
+@KeyOption
 def collect_command(inbox: Path, criteria_path: Path | None, departments_path: Path | None, config_path: Path | None,
                     out_path: Path | None, output_format: str, strict: bool, jobs: int | None,
-                    keys_path: Path | None) -> None:
+                    keys_path: Path | None, previous_path: Path | None = None, records: Path | None = None,
+                    key_path: Path | None = None) -> None:
     """Đọc các tệp đơn vị gửi về trong INBOX, kiểm tra, chấm lại điểm và ghi tệp tổng hợp của phường.
 
-    Nếu INBOX chứa bảng tổng hợp của các phường (cấp huyện), tổng hợp các phường (cần --keys)."""
+    Nếu INBOX chứa bảng tổng hợp của các phường (cấp trên: huyện hoặc tỉnh theo reports_to), tổng hợp các phường (cần --keys)."""
     setup = load_setup_or_exit(criteria_path, departments_path, config_path)
-    if district_mode_or_exit(inbox):   # a folder of ward masters: the district roll-up (block 'district')
-        sys.exit(district_collect(inbox, setup, keys_path, out_path, output_format, strict))
-    keyring = trusted_keys_or_exit(keys_path)
+    # issue 12: the roll-up of ward masters is its own command ('rollup'); a master found here is skipped (F23)
+    keyring = trusted_keys_or_exit(keys_path, key_path)
+    if keyring is None:
+        click.echo("Lưu ý: " + key_search_note(key_path) + " Tệp có chữ ký chưa được xác minh; tệp tổng hợp không được ký.", err=True)
     master = out_path or default_master_path(setup)
     started = _time.perf_counter()
     bar_holder: list = []
@@ -53,20 +62,28 @@ def collect_command(inbox: Path, criteria_path: Path | None, departments_path: P
             bar_holder[0].__enter__()
         bar_holder[0].update(done - bar_holder[0].pos)
 
+    archive = _archive.open_or_none(warn=_warn)   # issue 15: reuse files already read, record the run
+    cache = _archive.cache_for(archive, setup, keyring)
     try:
-        result = _collector.collect(inbox, setup, jobs=jobs, progress=progress, keyring=keyring)
+        result = _collector.collect(inbox, setup, jobs=jobs, progress=progress, keyring=keyring, cache=cache,
+                                    record_receipts=True)
     except _InboxError as exc:
         click.echo(f"Lỗi: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     finally:
         if bar_holder:
             bar_holder[0].__exit__(None, None, None)
+    result = _loop.after_collect(result, inbox, setup, out_path, records,   # issue 16: loop + counting rule
+                                 lambda line: click.echo(line, err=output_format == "json"))
+    result.previous = previous_or_exit(previous_path, archive, setup.config.year)   # issue 15
+    master, kept_note = master_target_or_exit(master, setup)
     try:
-        written = write_collect_outputs(result, master)
+        written = write_collect_outputs(result, master, key_path)
     except OSError as exc:
         click.echo(f"Lỗi: không ghi được tệp tổng hợp '{master}': {exc.strerror or exc}. "
                    "Kiểm tra thư mục và đóng tệp nếu đang mở trong Excel.", err=True)
         sys.exit(EXIT_USAGE)
+    run_id = _archive.after_collect(archive, cache, result, master, warn=_warn)
     elapsed = _time.perf_counter() - started
     if output_format == "json":
         click.echo(_cjson.dumps(result.as_dict(), ensure_ascii=False, indent=2))
@@ -74,9 +91,17 @@ def collect_command(inbox: Path, criteria_path: Path | None, departments_path: P
         click.echo(_console.summary_text(result))
         for line in _console.finding_lines(result.findings):
             click.echo("  " + line)
+        if kept_note:
+            click.echo(kept_note)
         click.echo(f"Tệp tổng hợp: {master}")
         click.echo(f"Kèm theo: {', '.join(str(p.name) for p in written[1:])}")
+        if any(f.code == "F23" for f in result.findings):
+            click.echo("Thư mục có bảng tổng hợp (đã bỏ qua). Để tổng hợp các phường, dùng: "
+                       "bdg-workbook rollup THƯ_MỤC --keys THƯ_MỤC_KHÓA")
         click.echo(f"Thời gian: {elapsed:.2f} giây cho {len(result.files)} tệp.".replace(".", ",", 1))
+        if run_id is not None and cache is not None:
+            click.echo(f"Kho lưu trữ: {archive.path} (lần thu số {run_id}; dùng lại {cache.hits} tệp đã đọc, "
+                       f"đọc mới {cache.misses} tệp).")
     failing = result.error_count > 0 or (strict and result.warning_count > 0)
     sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
 
@@ -97,7 +122,7 @@ def review_command(master: Path, criteria_path: Path | None, departments_path: P
     """Đọc điểm thẩm định (trang 'Thẩm định') của tệp tổng hợp, kiểm tra, tính lại và ghi bản thẩm định kế tiếp."""
     from bdg_workbook.review import report as _review_report
     setup = load_setup_or_exit(criteria_path, departments_path, config_path)
-    keyring = trusted_keys_or_exit(keys_path)
+    keyring = trusted_keys_or_exit(keys_path, key_path)
     try:
         outcome = _review.review_master(setup, master, keyring)
     except _review.ReviewError as exc:
@@ -107,17 +132,24 @@ def review_command(master: Path, criteria_path: Path | None, departments_path: P
         click.echo(f"Lỗi: không đọc được tệp tổng hợp '{master}': {getattr(exc, 'message', exc)}.", err=True)
         sys.exit(EXIT_USAGE)
     target = out_path or _review.next_version_path(master, outcome.round)
+    archive = None if outcome.blocked else _archive.open_or_none(warn=_warn)
     if not outcome.blocked:
         if target.resolve() == master.resolve() or (out_path is None and target.exists()):
             click.echo(f"Lỗi: '{target}' đã có (hoặc là tệp đang thẩm định); không ghi đè. Chỉ tên khác bằng --out, "
                        "hoặc đổi tên/xóa bản cũ.", err=True)
             sys.exit(EXIT_USAGE)
+        signer = master_signer_or_exit(key_path)
+        if signer is None and outcome.master.meta.get("signature", "").strip():
+            click.echo(f"Lỗi: tệp '{master}' có chữ ký của phường nhưng {key_search_note(key_path)} "
+                       "Không ghi bản thẩm định chưa ký từ một tệp đã ký.", err=True)
+            sys.exit(EXIT_USAGE)
         try:
-            _review_report.write_reviewed_master(outcome, target, master_signer_or_exit(key_path))
+            _review_report.write_reviewed_master(outcome, target, signer)
         except OSError as exc:
             click.echo(f"Lỗi: không ghi được '{target}': {exc.strerror or exc}. Đóng tệp nếu đang mở trong Excel.",
                        err=True)
             sys.exit(EXIT_USAGE)
+        _archive.after_review(archive, outcome, master, target, warn=_warn)
     if output_format == "json":
         click.echo(_cjson.dumps(outcome.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -125,6 +157,45 @@ def review_command(master: Path, criteria_path: Path | None, departments_path: P
             click.echo(line)
     failing = outcome.error_count > 0 or (strict and outcome.warning_count > 0)
     sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+def master_target_or_exit(master: Path, setup: Setup) -> tuple[Path, str]:
+    """Where ``collect`` writes: never over a master holding review entries or with a later review round
+    (issue 12); the path and a Vietnamese note saying which file was kept and where the new one goes."""
+    from bdg_workbook.master.keep_reviews import choose_target
+    try:
+        target = choose_target(master, setup)
+    except OSError as exc:
+        click.echo(f"Lỗi: không chọn được tên tệp tổng hợp mới cạnh '{master}': {exc}.", err=True)
+        sys.exit(EXIT_USAGE)
+    if target.kept is None:
+        return target.path, ""
+    note = (f"Lưu ý: không ghi đè '{target.kept}' ({target.why}); bản tổng hợp mới ghi vào '{target.path}'. "
+            "Điểm thẩm định đã nhập vẫn ở tệp cũ.")
+    click.echo(note, err=True)
+    return target.path, note
+
+
+def _warn(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def previous_or_exit(path: Path | None, archive: "_archive.Archive | None", year: int) -> "PreviousSeason | None":
+    """Last season for the master: from --previous (a master file), else from the archive; exit 2 on a bad file."""
+    if path is None:
+        return _archive.previous_season(archive, year)
+    from bdg_workbook.master.previous_season import previous_from_master
+    try:
+        previous = previous_from_master(path)
+    except (_WorkbookError, OSError) as exc:
+        click.echo(f"Lỗi: không dùng được bảng tổng hợp năm trước '{path}': {getattr(exc, 'message', exc)}. "
+                   "Chỉ tệp TONGHOP_… do bdg-workbook ghi (hoặc bản thẩm định của nó).", err=True)
+        sys.exit(EXIT_USAGE)
+    if previous.season >= year:
+        click.echo(f"Lỗi: '{path}' là bảng tổng hợp năm {previous.season}, không phải của một năm trước {year}. "
+                   "Chỉ tệp tổng hợp của mùa trước bằng --previous.", err=True)
+        sys.exit(EXIT_USAGE)
+    return previous
 
 
 def district_mode_or_exit(inbox: Path) -> bool:
@@ -140,7 +211,7 @@ def district_mode_or_exit(inbox: Path) -> bool:
 
 
 def district_collect(inbox: Path, setup: Setup, keys_path: Path | None, out_path: Path | None,
-                     output_format: str, strict: bool) -> int:
+                     output_format: str, strict: bool, key_path: Path | None = None) -> int:
     """The district roll-up of ward masters: verify, merge, write the district master and JSON; the exit code."""
     from bdg_workbook.rollup import report as _district_report
     if keys_path is None:
@@ -159,7 +230,7 @@ def district_collect(inbox: Path, setup: Setup, keys_path: Path | None, out_path
         _district_report.place_of(result.district)))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        written = _district_report.write_district_outputs(result, target, master_signer_or_exit(None))
+        written = _district_report.write_district_outputs(result, target, master_signer_or_exit(key_path))
     except OSError as exc:
         click.echo(f"Lỗi: không ghi được tệp tổng hợp '{target}': {exc.strerror or exc}.", err=True)
         return EXIT_USAGE

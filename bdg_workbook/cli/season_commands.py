@@ -29,7 +29,7 @@ from bdg_workbook.cli.app import (EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, KeyOption,
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Thư mục ghi biểu mẫu (mặc định: output/<năm>/).")
 @click.option("--only", "only", multiple=True, metavar="MÃ",
-              help="Chỉ tạo biểu mẫu cho đơn vị có mã này; lặp lại để chọn nhiều đơn vị.")
+              help="Chỉ tạo biểu mẫu cho các đơn vị này (lặp lại --only, hoặc ghi mttq,HLHPN; chữ hoa hay thường đều được).")
 @KeyOption
 def generate_command(criteria_path: Path | None, departments_path: Path | None, config_path: Path | None,
                      out_dir: Path | None, only: tuple[str, ...], key_path: Path | None) -> None:
@@ -93,12 +93,18 @@ def mail_command(only: tuple[str, ...], send: bool, out_dir: Path, workbooks_dir
     except OSError as exc:
         click.echo(f"Lỗi: không ghi được vào {out_dir}: {exc.strerror or exc}.", err=True)
         sys.exit(EXIT_USAGE)
+    from bdg_workbook.archive import hooks as _archive   # issue 15: every send recorded in the season archive
+    _archive.after_mail(_archive.open_or_none(warn=_warn), setup, report, workbooks, send, warn=_warn)
     if output_format == "json":
         click.echo(_json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         for line in _mail_lines(report, send, out_dir):
             click.echo(line)
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+
+
+def _warn(text: str) -> None:
+    click.echo(text, err=True)
 
 
 def _mail_lines(report: _mail.MailReport, send: bool, out_dir: Path) -> list[str]:
@@ -143,7 +149,12 @@ def demo_command(criteria_path: Path | None, departments_path: Path | None, conf
         click.echo("  " + line)
     click.echo(f"4. Tệp tổng hợp của phường: {master}")
     click.echo(f"   Kèm theo: {', '.join(p.name for p in written[1:])}")
-    click.echo("Mở tệp tổng hợp bằng Excel/LibreOffice để xem, in, ký và gửi Phòng LĐ-TB&XH.")
+    for line in _demo.archive_demo(out_dir, run.result, master):   # issue 15: the season archive
+        click.echo("   " + line)
+    from bdg_workbook.cli.report_commands import demo_documents    # issue 15.6: the Word documents
+    for line in demo_documents(setup, master, _signing.public_key_path(out_dir / "keys" / _signing.KEY_FILE)):
+        click.echo("   " + line)
+    click.echo(f"Mở tệp tổng hợp bằng Excel/LibreOffice để xem, in, ký và gửi {setup.config.above.office_short}.")
 
 
 @main.command("status")
@@ -152,8 +163,10 @@ def demo_command(criteria_path: Path | None, departments_path: Path | None, conf
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--keys", "keys_path", type=click.Path(path_type=Path, exists=True),
               help="Khóa công khai tin cậy (mặc định: khóa ký của phường).")
+@click.option("--records", "records", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Thư mục nhật ký vòng bổ sung (mặc định: output/<năm>).")
 def status_command(inbox: Path, criteria_path: Path | None, departments_path: Path | None, config_path: Path | None,
-                   output_format: str, keys_path: Path | None) -> None:
+                   output_format: str, keys_path: Path | None, records: Path | None = None) -> None:
     """Ai đã nộp tệp hợp lệ, ai nộp tệp có lỗi, ai chưa nộp, còn bao nhiêu ngày đến hạn (không ghi tệp nào)."""
     from bdg_workbook.collect import status as _status
     setup = load_setup_or_exit(criteria_path, departments_path, config_path)
@@ -162,13 +175,18 @@ def status_command(inbox: Path, criteria_path: Path | None, departments_path: Pa
     except _InboxError as exc:
         click.echo(f"Lỗi: {exc}", err=True)
         sys.exit(EXIT_USAGE)
-    state = _status.season_status(result)
+    from bdg_workbook.corrections.overview import loop_infos   # issue 16: the correction loop, read-only
+    loop = loop_infos(setup, result, records)
+    state = _status.season_status(result, today=None, loop=loop)
     if output_format == "json":
         click.echo(_json.dumps(state.as_dict(), ensure_ascii=False, indent=2))
         return
-    rows = [[d.code, d.name[:40], _status.STATUS_VI[d.status], d.file, str(d.errors) if d.file else "",
-             d.submitted.strftime("%d/%m/%Y") if d.submitted else ""] for d in state.departments]
-    click.echo(_console.table(["Mã", "Đơn vị", "Tình trạng", "Tệp", "Lỗi", "Ngày tự chấm"], rows, right={4}))
+    rows = [[d.code, d.name[:36], _status.STATUS_VI[d.status], d.file, str(d.errors) if d.file else "",
+             d.submitted.strftime("%d/%m/%Y") if d.submitted else "", loop[d.code].state_vi,
+             str(loop[d.code].rounds), "" if loop[d.code].days_left is None else str(loop[d.code].days_left)]
+            for d in state.departments]
+    click.echo(_console.table(["Mã", "Đơn vị", "Tình trạng", "Tệp", "Lỗi", "Ngày tự chấm", "Vòng bổ sung", "Số lần",
+                               "Còn ngày"], rows, right={4, 7, 8}))
     counts = state.as_dict()["counts"]
     click.echo(f"Hợp lệ: {counts['valid']}; có lỗi: {counts['errors']}; chưa nộp: {counts['missing']}.")
     for name in state.rejected_files:

@@ -50,21 +50,28 @@ def _init_lines(result: _workspace.InitResult) -> list[str]:
     key_rel = result.key.private_path.resolve().relative_to(root).as_posix()
     lines += [
         f"Khóa ký của phường: {key_rel} (mã khóa {result.key.key_id}). Giữ bí mật, sao lưu ra USB cất riêng;",
-        "  không gửi tệp .key cho ai. Cấp huyện chỉ cần khóa công khai (.pub).",
-        "Các bước tiếp theo:",
-        f"  1. cd {root}" if Path(".").resolve() != root else "  1. (đang ở đúng thư mục làm việc)",
+        "  không gửi tệp .key cho ai. Cấp trên chỉ cần khóa công khai (.pub).",
+        "Các bước tiếp theo (gõ đúng lệnh sau dấu ':'; chạy được cả trên Windows):",
+        (f"  1. Vào thư mục làm việc: cd {_quoted(root)}" if Path(".").resolve() != root
+         else "  1. (đang ở đúng thư mục làm việc)"),
         "  2. Sửa templates/config.yaml (phường, năm, hạn nộp) và templates/departments.yaml (đơn vị, email).",
-        "  3. bdg-workbook criteria      # kiểm tra bảng tiêu chí",
-        "  4. bdg-workbook generate      # tạo và ký biểu mẫu cho từng đơn vị vào output/",
-        f"  5. bdg-workbook keys export --out khoa-phuong-{result.key.key_id}.pub   # gửi tệp .pub cho cấp huyện",
-        "  6. Lưu các tệp đơn vị gửi lại vào inbox/ rồi chạy: bdg-workbook collect",
+        "  3. Kiểm tra bảng tiêu chí: bdg-workbook criteria check",
+        "  4. Tạo và ký biểu mẫu cho từng đơn vị vào output/: bdg-workbook generate",
+        f"  5. Xuất khóa công khai để gửi cấp trên: bdg-workbook keys export --out khoa-phuong-{result.key.key_id}.pub",
+        "  6. Lưu các tệp đơn vị gửi lại vào inbox/ rồi thu và tổng hợp: bdg-workbook collect inbox",
     ]
     return lines
 
 
+def _quoted(path: Path) -> str:
+    """``path`` as typed in a shell: in double quotes when it has a space (bash and Windows cmd alike)."""
+    text = str(path)
+    return f'"{text}"' if any(c.isspace() for c in text) else text
+
+
 @main.group("keys")
 def keys_group() -> None:
-    """Khóa ký của phường: xem mã khóa, xuất khóa công khai cho cấp huyện."""
+    """Khóa ký của phường: xem mã khóa, xuất khóa công khai cho cấp trên."""
 
 
 def _load_key_or_exit(key_path: Path | None) -> _signing.SigningKey:
@@ -95,12 +102,21 @@ def keys_show_command(key_path: Path | None) -> None:
 @KeyOption
 @click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Ghi khóa công khai vào tệp này (mặc định: in ra màn hình).")
-def keys_export_command(key_path: Path | None, out_path: Path | None) -> None:
-    """Xuất khóa công khai (PEM) để gửi cấp huyện kiểm tra chữ ký."""
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Tệp cấu hình mùa thi đua (config.yaml) lấy tên phường, quận/huyện, tỉnh ghi vào tệp khóa.")
+def keys_export_command(key_path: Path | None, out_path: Path | None, config_path: Path | None = None) -> None:
+    """Xuất khóa công khai để gửi cấp trên kiểm tra chữ ký: tệp ghi tên phường, quận/huyện, tỉnh (do chính
+    khóa ký) và khóa PEM; cấp trên chỉ nhận bảng tổng hợp của đúng phường ghi trong tệp khóa."""
+    from bdg_workbook.cli.app import load_setup_or_exit
+    cfg = load_setup_or_exit(None, None, config_path).config
     key = _load_key_or_exit(key_path)
-    pem = key.public_pem()
+    try:
+        pem = _signing.export_public_key(key, cfg.ward, cfg.district, cfg.province)
+    except _signing.KeyFileError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     if out_path is None:
-        click.echo(pem.decode("ascii"), nl=False)
+        click.echo(pem.decode("utf-8"), nl=False)
         return
     if out_path.exists() and out_path.read_bytes() != pem:
         click.echo(f"Lỗi: '{out_path}' đã có và chứa nội dung khác; chọn tên tệp khác (không ghi đè).", err=True)
@@ -110,13 +126,15 @@ def keys_export_command(key_path: Path | None, out_path: Path | None) -> None:
     except OSError as exc:
         click.echo(f"Lỗi: không ghi được '{out_path}': {exc.strerror or exc}.", err=True)
         sys.exit(EXIT_USAGE)
-    click.echo(f"Đã ghi khóa công khai (mã khóa {key.key_id}) vào {out_path}. Gửi tệp này cho cấp huyện.")
+    click.echo(f"Đã ghi khóa công khai (mã khóa {key.key_id}) của {cfg.ward}, {cfg.district} vào {out_path}. "
+               "Gửi tệp này cho cấp trên qua kênh tin cậy.")
 
 
 @main.group("criteria", invoke_without_command=True)
 @click.pass_context
 def criteria_group(ctx: click.Context) -> None:
-    """Bảng tiêu chí: kiểm tra (check) và xem (show). Không ghi subcommand thì chạy 'check'."""
+    """Bảng tiêu chí: kiểm tra (check), xem (show), bảng tính của Ban (export, import), so sánh (diff).
+    Không ghi subcommand thì chạy 'check'."""
     if ctx.invoked_subcommand is None:
         ctx.invoke(criteria_check_command)
 

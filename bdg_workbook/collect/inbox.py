@@ -261,8 +261,11 @@ def _write_new(work_dir: Path, name: str, data: bytes) -> Path:
         raise InboxError(f"Tên tệp không an toàn: {name!r}")
     stem, _, ext = name.rpartition(".")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    taken = {p.name.casefold() for p in work_dir.iterdir()}   # "A.xlsx" and "a.xlsx" apart on every file system
     for counter in range(1, 10_000):
         candidate = work_dir / (name if counter == 1 else f"{stem} ({counter}).{ext}")
+        if candidate.name.casefold() in taken:
+            continue
         try:
             fd = os.open(candidate, flags, 0o600)
         except FileExistsError:

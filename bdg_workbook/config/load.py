@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
 from typing import Any, Callable, Collection
 
+from bdg_workbook.config.ban_rules import BanRules, build_kind_rules, with_ban_rules
 from bdg_workbook.config.table_check import build_criteria
 from bdg_workbook.config.templates import TEMPLATES_DIR
 from bdg_workbook.config.yaml_source import Checker as _Checker
 from bdg_workbook.config.yaml_source import Location, load_located
 from bdg_workbook.domain.errors import Problem, TemplateError
-from bdg_workbook.domain.model import (DEPT_CODE_RE, EMAIL_RE, SMTP_SECURITY, Config, CriteriaTable, Department, Setup,
-                                       SmtpConfig)
+from bdg_workbook.domain.model import (DEPT_CODE_RE, EMAIL_RE, LEVELS, SMTP_SECURITY, Config, CriteriaTable, Department,
+                                       LevelAbove, Setup, SmtpConfig, default_level_above, split_area)
 
 # ---------------------------------------------------------------- helpers
 
@@ -40,16 +42,20 @@ def load_criteria(path: Path | None = None) -> CriteriaTable:
 HEADER_RIGHT_KINDS = ("quoc_hieu", "doan")
 
 
-def load_departments(path: Path | None = None, known_criteria: Collection[str] | None = None) -> tuple[Department, ...]:
+def load_departments(path: Path | None = None, known_criteria: Collection[str] | None = None,
+                     table: CriteriaTable | None = None) -> tuple[Department, ...]:
     """Load and validate the department list; raises TemplateError listing every problem.
 
-    ``known_criteria``: when given, every ``main_criteria`` code must be one of them.
+    ``known_criteria``: when given, every ``main_criteria`` code must be one of them. ``table``: when given,
+    the Ban's rules (``targets``, ``not_applicable`` of a unit or of its ``kind``) are checked against it.
     """
     src = load_located(path or TEMPLATES_DIR / "departments.yaml")
     chk = _Checker(src)
     units = None
+    kinds: dict[str, BanRules] = {}
     if isinstance(src.data, dict):
         units = chk.get(src.data, (), "units", list)
+        kinds = build_kind_rules(chk, src.data, table)
     else:
         chk.fail((), "Tệp danh sách đơn vị phải là một bảng (mapping) có mục 'units'.")
     if units == []:
@@ -59,7 +65,7 @@ def load_departments(path: Path | None = None, known_criteria: Collection[str] |
     for i, item in enumerate(units or []):
         dept = _build_department(chk, item, ("units", i), seen, known_criteria)
         if dept is not None:
-            out.append(dept)
+            out.append(with_ban_rules(chk, dept, item, ("units", i), kinds, table))
     if chk.problems:
         raise TemplateError(chk.problems)
     return tuple(out)
@@ -103,7 +109,7 @@ def _build_department(chk: _Checker, item: Any, loc: Location, seen: dict[str, L
     return Department(
         code=code, name=name, short_name=short_name or name, header_left=header_left, header_right=header_right,
         signer=signer, has_seal=has_seal, email=email.strip(), contact=str(item.get("contact") or ""),
-        main_criteria=main,
+        main_criteria=main, kind=str(item.get("kind") or ""),
     )
 
 
@@ -136,10 +142,11 @@ def load_config(path: Path | None = None) -> Config:
     signer_name = chk.get(signer, ("signer",), "name", str, required=False) or ""
     recipients = _str_list(chk, data, (), "recipients")
     smtp = _build_smtp(chk, data)
+    above = _build_level_above(chk, data, text["district"], text["province"], str(agg.get("sends_to") or ""))
     if chk.problems:
         raise TemplateError(chk.problems)
     known = {"ward", "ward_upper", "district", "province", "place_name", "year", "period", "deadlines",
-             "issue_date", "plan_ref", "aggregator", "signer", "recipients", "smtp"}
+             "issue_date", "plan_ref", "aggregator", "signer", "recipients", "smtp", "reports_to"}
     return Config(
         ward=text["ward"], ward_upper=str(data.get("ward_upper") or text["ward"].upper()),
         district=text["district"], province=text["province"], place_name=text["place_name"], year=year,
@@ -150,8 +157,36 @@ def load_config(path: Path | None = None) -> Config:
         contact=str(agg.get("contact") or ""), contact_phone=str(agg.get("contact_phone") or ""),
         sends_to=str(agg.get("sends_to") or ""), signer_lines=signer_lines, signer_name=signer_name,
         recipients=recipients,
-        extra={k: v for k, v in data.items() if k not in known}, smtp=smtp,
+        extra={k: v for k, v in data.items() if k not in known}, smtp=smtp, level_above=above,
     )
+
+
+def _build_level_above(chk: _Checker, data: dict, district: str | None, province: str | None,
+                       sends_to: str) -> LevelAbove | None:
+    """The optional ``reports_to:`` block (the level the ward reports to); None when absent (2024 plan)."""
+    block = chk.get(data, (), "reports_to", dict, required=False)
+    if block is None:
+        return None
+    loc: Location = ("reports_to",)
+    before = len(chk.problems)
+    level = chk.get(block, loc, "level", str, required=False) or "district"
+    if level not in LEVELS:
+        chk.fail(loc + ("level",), f"Cấp '{level}' không hợp lệ; dùng một trong: {', '.join(LEVELS)} "
+                                   "(district: quận/huyện/thị xã; province: tỉnh/thành phố).")
+    area = (district if level == "district" else province) or ""
+    base = default_level_above(area, sends_to)
+    text = {key: chk.get(block, loc, key, str, required=False) for key in
+            ("label", "name", "place_name", "office", "office_short", "authority", "report_symbol", "file_tag")}
+    lists = {key: _str_list(chk, block, loc, key) for key in ("office_header", "signer_lines", "recipients")}
+    tag = text["file_tag"]
+    if tag is not None and not re.fullmatch(r"[A-Z0-9]{1,12}", tag):
+        chk.fail(loc + ("file_tag",), f"file_tag '{tag}' chỉ gồm chữ in hoa không dấu và số (ví dụ HUYEN, TINH).")
+    if len(chk.problems) > before:
+        return None
+    values = {**{k: v for k, v in text.items() if v}, **{k: v for k, v in lists.items() if v}}
+    if text["name"] and not text["place_name"]:
+        values["place_name"] = split_area(text["name"])[1]
+    return dataclasses.replace(base, level=level, **values)
 
 
 def _build_smtp(chk: _Checker, data: dict) -> SmtpConfig | None:
@@ -225,7 +260,7 @@ def load_setup(criteria: Path | None = None, departments: Path | None = None, co
     problems: list[Problem] = []
     table = _collect(problems, load_criteria, criteria)
     codes = {c.code for c in table.criteria} if table is not None else None
-    depts = _collect(problems, lambda p: load_departments(p, known_criteria=codes), departments)
+    depts = _collect(problems, lambda p: load_departments(p, known_criteria=codes, table=table), departments)
     cfg = _collect(problems, load_config, config)
     if problems:
         raise TemplateError(problems)

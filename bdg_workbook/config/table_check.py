@@ -27,8 +27,13 @@ def build_criteria(chk: Checker, data: Any) -> CriteriaTable | None:
     na_policy = chk.get(data, (), "not_applicable_policy", dict, required=False)
     never_na = chk.str_list(na_policy, ("not_applicable_policy",), "never_applicable_in")
     na_allowed = chk.flag(na_policy, ("not_applicable_policy",), "allowed", True)
+    na_floor = chk.number(na_policy, ("not_applicable_policy",), "min_applicable_pct", required=False)
+    if na_floor is not None and not 0 <= na_floor <= 100:
+        chk.fail(("not_applicable_policy", "min_applicable_pct"),
+                 f"Tỷ lệ tối thiểu phải áp dụng của mỗi phần phải từ 0 đến 100, đang là {na_floor}.")
+    proposable = chk.flag(rules, ("rules",), "units_may_propose_targets", False)
     caps = _build_scale(chk, scale)
-    sections, sections_ok, items_ok = _build_sections(chk, data, set(never_na), na_allowed, caps)
+    sections, sections_ok, items_ok = _build_sections(chk, data, set(never_na), na_allowed, caps, proposable)
     if sections_ok:
         _check_sections(chk, scale, sections, caps["base_max"])
     for i, code in enumerate(never_na):
@@ -51,7 +56,7 @@ def build_criteria(chk: Checker, data: Any) -> CriteriaTable | None:
         plan_ref=str(meta.get("plan_ref") or ""), sections=tuple(sections), base_max=caps["base_max"],
         bonus_cap=caps["bonus_cap"], penalty_cap=caps["penalty_cap"], total_max=caps["total_max"],
         bands=tuple(bands), top_no_deductions_in=no_ded, top_section_min=sec_min, justification_fields=fields,
-        year=year,
+        year=year, na_min_applicable_pct=na_floor,
     )
     return _with_hash(table)
 
@@ -90,14 +95,15 @@ def _check_sections(chk: Checker, scale: dict | None, sections: list[Section], b
 
 
 def _build_sections(chk: Checker, data: dict, never_na: set[str], na_allowed: bool,
-                    caps: dict[str, Decimal | None]) -> tuple[list[Section], bool, bool]:
+                    caps: dict[str, Decimal | None], proposable: bool = False) -> tuple[list[Section], bool, bool]:
     """Every section that could be read; whether all sections were readable; whether all items were too."""
     sections: list[Section] = []
     seen_codes: dict[str, Location] = {}
     seen_sections: set[str] = set()
     sections_ok = items_ok = True
     for si, sdata in enumerate(chk.get(data, (), "sections", list) or []):
-        section, ok = _build_section(chk, sdata, ("sections", si), never_na, na_allowed, caps, seen_codes)
+        section, ok = _build_section(chk, sdata, ("sections", si), never_na, na_allowed, caps, seen_codes,
+                                     proposable)
         if section is not None and section.code in seen_sections:
             chk.fail(("sections", si, "code"), f"Mã phần '{section.code}' bị trùng.")
         if section is not None:
@@ -110,7 +116,8 @@ def _build_sections(chk: Checker, data: dict, never_na: set[str], na_allowed: bo
 
 
 def _build_section(chk: Checker, sdata: Any, sloc: Location, never_na: set[str], na_allowed: bool,
-                   caps: dict[str, Decimal | None], seen: dict[str, Location]) -> tuple[Section | None, bool]:
+                   caps: dict[str, Decimal | None], seen: dict[str, Location],
+                   proposable: bool = False) -> tuple[Section | None, bool]:
     sdata = chk.mapping(sdata, sloc, "Mỗi phần của bảng")
     if sdata is None:
         return None, False
@@ -135,7 +142,7 @@ def _build_section(chk: Checker, sdata: Any, sloc: Location, never_na: set[str],
     criteria, maxima = [], []
     for ci, cdata in enumerate(items or []):
         cloc = sloc + ("criteria", ci)
-        crit, top = _build_criterion(chk, cdata, cloc, code, kind, never_na, na_allowed, seen)
+        crit, top = _build_criterion(chk, cdata, cloc, code, kind, never_na, na_allowed, seen, proposable)
         maxima.append(top)
         if crit is not None:
             criteria.append(crit)
@@ -151,8 +158,8 @@ def _build_section(chk: Checker, sdata: Any, sloc: Location, never_na: set[str],
 
 
 def _build_criterion(chk: Checker, cdata: Any, loc: Location, section: str | None, kind: str | None,
-                     never_na: set[str], na_allowed: bool,
-                     seen: dict[str, Location]) -> tuple[Criterion | None, Decimal | None]:
+                     never_na: set[str], na_allowed: bool, seen: dict[str, Location],
+                     proposable: bool = False) -> tuple[Criterion | None, Decimal | None]:
     """The criterion (None if it has a problem) and its max (None if unreadable)."""
     cdata = chk.mapping(cdata, loc, "Mỗi tiêu chí")
     if cdata is None:
@@ -176,13 +183,36 @@ def _build_criterion(chk: Checker, cdata: Any, loc: Location, section: str | Non
     justification = _requires_justification(chk, cdata, loc, kind)
     evidence = chk.str_list(cdata, loc, "evidence")
     note = chk.get(cdata, loc, "note", str, required=False) or ""
+    may_propose = _target_proposable(chk, cdata, loc, method, proposable)
+    on_time = _on_time(chk, cdata, loc, method, kind)
     if len(chk.problems) > before or kind is None or section is None or method is None:
         return None, top
     return Criterion(
         code=code, section=section, text=text, max=top, method=method, unit=unit, default_target=target,
         points_each=points_each, allow_na=allow_na, requires_justification=justification,
-        evidence=evidence, note=note,
+        evidence=evidence, note=note, target_proposable=may_propose, on_time=on_time,
     ), top
+
+
+def _on_time(chk: Checker, cdata: dict, loc: Location, method: str | None, kind: str | None) -> bool:
+    """``on_time: true`` marks the criterion that rewards sending on time: a Có/Không item of a base part,
+    scored by the collector from the receipt time, whatever the unit answered."""
+    value = chk.flag(cdata, loc, "on_time", False)
+    if value and (method not in (None, "yesno") or kind not in (None, "base")):
+        chk.fail(loc + ("on_time",), "'on_time' (tiêu chí gửi đúng hạn) chỉ dùng cho tiêu chí Có/Không "
+                                     "(method: yesno) của phần điểm cơ bản; xóa dòng này hoặc sửa cách chấm.")
+    return value
+
+
+def _target_proposable(chk: Checker, cdata: dict, loc: Location, method: str | None, default: bool) -> bool:
+    """May the unit type its own target (never below the Ban's)? Only ratio criteria have a target."""
+    value = chk.get(cdata, loc, "target_proposable", bool, required=False)
+    if value and method not in (None, "ratio"):
+        chk.fail(loc + ("target_proposable",), "'target_proposable' chỉ dùng cho tiêu chí tỷ lệ (method: ratio); "
+                                               "xóa dòng này.")
+    if method != "ratio":
+        return False
+    return default if value is None else value
 
 
 def _criterion_code(chk: Checker, cdata: dict, loc: Location, section: str | None,
@@ -321,13 +351,13 @@ def _with_hash(table: CriteriaTable) -> CriteriaTable:
 
 
 # Optional table fields added later: left out of the hash while unset, so older tables keep their hash.
-_HASH_OPTIONAL = ("year",)
+_HASH_OPTIONAL = ("year", "na_min_applicable_pct", "target_proposable", "on_time")
 
 
 def _plain(obj: Any) -> Any:
     if hasattr(obj, "__dataclass_fields__"):
         return {k: _plain(v) for k, v in obj.__dict__.items()
-                if k != "content_hash" and not (k in _HASH_OPTIONAL and v is None)}
+                if k != "content_hash" and not (k in _HASH_OPTIONAL and v in (None, False))}
     if isinstance(obj, (list, tuple)):
         return [_plain(v) for v in obj]
     return obj

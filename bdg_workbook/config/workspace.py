@@ -12,6 +12,7 @@ TEMPLATES = "templates"
 INBOX = "inbox"
 OUTPUT = "output"
 CRITERIA_GLOBS = ("criteria*.yaml", "criteria*.yml")
+TEMPLATE_SUFFIXES = (".yaml", ".yml")
 
 __all__ = ["InitEntry", "InitResult", "default_key_path", "find_templates", "init_workspace"]
 
@@ -75,11 +76,16 @@ def _ensure_dir(path: Path) -> InitEntry:
 
 
 def _copy_templates(source: Path, target: Path) -> list[InitEntry]:
-    """Copy every template file (sub-folders too) as a new, writable file; existing files are kept."""
+    """Copy every YAML template (sub-folders too) as a new, writable file; existing files are kept.
+
+    ``source`` is the installed ``bdg_workbook.templates`` package (or the checkout's ``templates/``): its
+    ``__init__.py``, ``__pycache__`` and anything but YAML stay behind (the wheel ships ``*.yaml`` only).
+    """
     out: list[InitEntry] = []
     for src in sorted(source.rglob("*")):
         rel = src.relative_to(source)
-        if not src.is_file() or any(part.startswith((".", "__")) for part in rel.parts):
+        if (not src.is_file() or src.suffix.lower() not in TEMPLATE_SUFFIXES
+                or any(part.startswith((".", "__")) for part in rel.parts)):
             continue
         dest = target / rel
         if dest.parent != target and not dest.parent.is_dir():

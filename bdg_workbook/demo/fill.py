@@ -15,7 +15,8 @@ from typing import Any
 from bdg_workbook.domain.errors import BdgError
 from bdg_workbook.layout.department import EVIDENCE_ROWS, BONUS_ROWS, INFO_ROWS
 from bdg_workbook.domain.model import CriteriaTable, Criterion, Department, Setup
-from bdg_workbook.domain.scoring import NO, NOT_APPLICABLE, YES, ItemInput, item_points
+from bdg_workbook.domain.scoring import (NO, NOT_APPLICABLE, YES, ItemInput, identifies_document, item_points,
+                                         sheet_equal, sheet_trim)
 
 Value = bool | Decimal | int | float | str | None
 
@@ -26,7 +27,7 @@ class ItemAnswer:
 
     value: Value = None
     target: Decimal | int | float | str | None = None   # None keeps the prefilled target; "" clears it
-    not_applicable: bool = False
+    not_applicable: bool | str = False   # True, or the exact text pasted into the N/A cell
 
 
 @dataclass
@@ -61,23 +62,29 @@ class Answers:
     bonus: list[BonusClaim] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
 
-    def item_inputs(self, table: CriteriaTable) -> dict[str, ItemInput]:
-        """What the sheet's formulas see, as scoring inputs (text in a number cell counts as empty)."""
+    def item_inputs(self, table: CriteriaTable, dept: Department | None = None) -> dict[str, ItemInput]:
+        """What the sheet's formulas see, as scoring inputs (text in a number cell counts as empty); targets
+        prefilled with the Ban's for ``dept`` (the table's defaults without it)."""
         out = {}
         for crit in table.criteria:
             ans = self.items.get(crit.code, ItemAnswer())
             target = None
             if crit.method == "ratio":
-                target = crit.default_target if ans.target is None else _as_number(ans.target)
-            out[crit.code] = ItemInput(_sheet_value(crit, ans.value), target, ans.not_applicable)
+                ban = dept.target_for(crit) if dept is not None else crit.default_target
+                target = ban if ans.target is None else _as_number(ans.target)
+            na = ans.not_applicable if not isinstance(ans.not_applicable, str) else sheet_equal(
+                ans.not_applicable, NOT_APPLICABLE)
+            out[crit.code] = ItemInput(_sheet_value(crit, ans.value), target, na)
         return out
 
     def evidence_counts(self) -> dict[str, int]:
-        """Evidence rows with a document per criterion code (what the sheet's count column shows)."""
+        """Rows per criterion code that the sheet's count column counts: a code and a reference that
+        identifies a document (``scoring.identifies_document``)."""
         counts: dict[str, int] = {}
         for row in self.evidence:
-            if row.code and str(row.doc).strip():
-                counts[row.code] = counts.get(row.code, 0) + 1
+            code = sheet_trim(row.code) if isinstance(row.code, str) else ""
+            if code and identifies_document(row.doc):
+                counts[code] = counts.get(code, 0) + 1
         return counts
 
 
@@ -89,9 +96,9 @@ def _as_number(value: Any) -> Decimal | None:
 
 def _sheet_value(crit: Criterion, value: Value) -> bool | Decimal | None:
     if crit.method == "yesno":
-        if value is True or value == YES:
+        if value is True or sheet_equal(value, YES):
             return True
-        return False if value is False or value == NO else None
+        return False if value is False or sheet_equal(value, NO) else None
     return _as_number(value)
 
 
@@ -108,12 +115,17 @@ def fill_workbook(src: Path, dst: Path, answers: Answers) -> None:
     wb = openpyxl.load_workbook(src)
     for code, ans in answers.items.items():
         key = code.replace(".", "_")
-        if ans.value is not None:
-            _put(wb, f"in_{key}_value", _cell_value(ans.value))
+        if ans.value is not None:   # a percentage cell holds 85% as 0.85, as typing "85%" does (issue 13.6)
+            value = ans.value
+            if _is_percent_cell(wb, f"in_{key}_value") and isinstance(value, (int, float, Decimal)) \
+                    and not isinstance(value, bool):
+                value = Decimal(str(value)) / 100
+            _put(wb, f"in_{key}_value", _cell_value(value))
         if ans.target is not None:
             _put(wb, f"in_{key}_target", None if ans.target == "" else _cell_value(ans.target))
         if ans.not_applicable:
-            _put(wb, f"in_{key}_na", NOT_APPLICABLE)
+            text = ans.not_applicable if isinstance(ans.not_applicable, str) else NOT_APPLICABLE
+            _put(wb, f"in_{key}_na", text)
     if len(answers.evidence) > EVIDENCE_ROWS or len(answers.bonus) > BONUS_ROWS:
         raise BdgError(f"Quá nhiều dòng: tối đa {EVIDENCE_ROWS} minh chứng và {BONUS_ROWS} dòng điểm thưởng.")
     for i, row in enumerate(answers.evidence):
@@ -125,12 +137,50 @@ def fill_workbook(src: Path, dst: Path, answers: Answers) -> None:
             _put(wb, f"bonus_{role}", _cell_value(value), i)
     for key, value in answers.info.items():
         _put(wb, f"info_{key}", _cell_value(value))
+    _fit_rows(wb, [f"ev_{r}" for r in ("code", "title", "doc", "date", "issuer", "file", "note")],
+              len(answers.evidence))
+    _fit_rows(wb, [n for n in wb.defined_names if n.startswith("bonus_") and n != "bonus_complete"],
+              len(answers.bonus))
     tmp = dst.with_name(f".{dst.name}.{uuid.uuid4().hex}.tmp")
     try:
         wb.save(tmp)
         os.replace(tmp, dst)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _fit_rows(wb: Any, names: list[str], count: int) -> None:
+    """Give the first ``count`` rows of these one-column ranges a height that fits their wrapped text, as
+    Excel and LibreOffice do when a person types it (LibreOffice does not re-fit rows of a file saved by a
+    program, so its print would overlap the rows below: issue 13.9)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    from bdg_workbook.workbook.styles import row_height
+
+    need: dict[tuple[str, int], list[tuple[str, float]]] = {}
+    for name in names:
+        if name not in wb.defined_names:
+            continue
+        sheet, ref = next(iter(wb.defined_names[name].destinations))
+        col, first, _c, _last = range_boundaries(ref.replace("$", ""))
+        ws = wb[sheet]
+        letter = ws.cell(row=first, column=col).column_letter
+        width = max(1.0, (ws.column_dimensions[letter].width or 9.14) - 0.71)   # stored width has padding
+        for row in range(first, first + count):
+            value = ws.cell(row=row, column=col).value
+            if isinstance(value, str) and value:
+                need.setdefault((sheet, row), []).append((value, width))
+    for (sheet, row), texts in need.items():
+        dims = wb[sheet].row_dimensions[row]
+        dims.height = max(dims.height or 0, row_height(texts))
+
+
+def _is_percent_cell(wb: Any, name: str) -> bool:
+    """Whether the named cell is formatted as a percentage (the form's percent criteria)."""
+    if name not in wb.defined_names:
+        return False
+    sheet, ref = next(iter(wb.defined_names[name].destinations))
+    return "%" in (wb[sheet][ref.replace("$", "")].number_format or "")
 
 
 def _cell_value(value: Any) -> Any:
@@ -197,8 +247,8 @@ class _Docs:
                 return doc
 
 
-def _random_value(rng: random.Random, crit: Criterion) -> tuple[Value, Decimal | None]:
-    """A plausible (value, target override) for one criterion."""
+def _random_value(rng: random.Random, crit: Criterion, dept: Department) -> tuple[Value, Decimal | None]:
+    """A plausible (value, target override) for one criterion (a higher target only where the unit may propose)."""
     if crit.method == "yesno":
         return rng.random() < 0.8, None
     if crit.method == "percent":
@@ -206,10 +256,10 @@ def _random_value(rng: random.Random, crit: Criterion) -> tuple[Value, Decimal |
                 else Decimal(str(round(rng.uniform(30, 100), 1)))), None
     if crit.method == "count":
         return 0, None
-    target = crit.default_target or Decimal(1)
+    target = dept.target_for(crit) or Decimal(1)
     override = None
-    if rng.random() < 0.2:
-        override = max(Decimal(1), target + rng.choice((-1, 1, 2, 3)))
+    if crit.target_proposable and rng.random() < 0.4:
+        override = target + rng.choice((0, 1, 2, 10))
         target = override
     share = rng.choice((0, 0.5, 0.75, 1, 1, 1, 1.25, 1.5, 2))
     value = Decimal(str(round(float(target) * share)))
@@ -224,10 +274,10 @@ def random_valid_answers(setup: Setup, dept: Department, rng: random.Random) -> 
     answers, docs = Answers(), _Docs(rng, dept)
     for sec in table.sections_of("base"):
         for crit in sec.criteria:
-            if crit.allow_na and crit.code not in dept.main_criteria and rng.random() < 0.35:
+            if dept.may_be_na(crit) and crit.code not in dept.main_criteria and rng.random() < 0.35:
                 answers.items[crit.code] = ItemAnswer(not_applicable=True)
                 continue
-            value, target = _random_value(rng, crit)
+            value, target = _random_value(rng, crit, dept)
             answers.items[crit.code] = ItemAnswer(value, target)
     for crit in table.sections_of("bonus")[0].criteria:
         if rng.random() < 0.45:
@@ -236,7 +286,7 @@ def random_valid_answers(setup: Setup, dept: Department, rng: random.Random) -> 
         chance = 0.25 if crit.max <= 6 else 0.05
         if rng.random() < chance:
             answers.items[crit.code] = ItemAnswer(rng.randint(1, 2))
-    inputs = answers.item_inputs(table)
+    inputs = answers.item_inputs(table, dept)
     for crit in table.criteria:
         points = item_points(crit, inputs[crit.code])
         if points > 0 and crit.section in {s.code for s in table.sections_of("base")}:

@@ -23,7 +23,7 @@ SCENARIOS: dict[str, str] = {
     "MTTQ": "một văn bản kê cho hai tiêu chí (II.1 và II.3)",
     "DTN": "xin điểm thưởng IV.2 nhưng thuyết minh thiếu 'Sáng tạo' và 'Khả năng nhân rộng'",
     "CA": "nhập tỷ lệ 120% ở tiêu chí I.5",
-    "HCCB": "nộp sau hạn",
+    "HCCB": "nộp sau hạn nhưng tự chấm 'gửi đúng hạn' (III.2 chấm lại theo ngày nhận)",
 }
 NOT_RETURNING = "HND"
 
@@ -61,11 +61,12 @@ def break_rules(setup: Setup, dept: Department, answers: Answers) -> None:
         fields = {f.key: f"{f.label}: có nội dung" for f in setup.table.justification_fields
                   if f.key not in ("sang_tao", "kha_nang_nhan_rong")}
         answers.bonus = [b for b in answers.bonus if b.code != "IV.2"]
-        answers.bonus.append(BonusClaim("IV.2", "Giấy khen của UBND thị xã", fields, "152/QĐ-UBND"))
+        answers.bonus.append(BonusClaim("IV.2", f"Giấy khen của UBND {setup.config.above.name}", fields, "152/QĐ-UBND"))
     elif code == "CA":
         answers.items["I.5"] = ItemAnswer(Decimal(120))
     elif code == "HCCB" and setup.config.department_deadline:
         answers.info["date"] = setup.config.department_deadline + dt.timedelta(days=4)
+        answers.items.update({c.code: ItemAnswer(True) for c in setup.table.criteria if c.on_time})
 
 
 def run_demo(setup: Setup, out_dir: Path, seed: int = 2024, jobs: int | None = None,
@@ -96,3 +97,13 @@ def run_demo(setup: Setup, out_dir: Path, seed: int = 2024, jobs: int | None = N
     result = collect(inbox, setup, jobs=jobs, progress=progress, keyring=KeyRing.load(public_key_path(key_path)))
     timings["collect"] = time.perf_counter() - started
     return DemoRun(forms, inbox, key.key_id, result, timings)
+
+
+def archive_demo(out_dir: Path, result: CollectResult, master: Path) -> list[str]:
+    """Record the demo's collection in ``out_dir/archive.sqlite3`` and return what ``history`` would print."""
+    from bdg_workbook.archive.compare import run_lines
+    from bdg_workbook.archive.schema import ARCHIVE_FILE
+    from bdg_workbook.archive.store import Archive
+    with Archive(out_dir / ARCHIVE_FILE) as archive:
+        archive.record_collection(result, str(master))
+        return [f"Kho lưu trữ {archive.path} (bdg-workbook history --archive {archive.path}):"] + run_lines(archive.runs())

@@ -57,6 +57,22 @@ CATALOGUE: dict[str, Entry] = {
     "F12": Entry(WARNING, "Mục trong thư mục nhận bị bỏ qua",
                  "{reason}",
                  "Lưu riêng tệp Excel (.xlsx) của đơn vị vào thư mục nhận rồi chạy lại."),
+    "F13": Entry(ERROR, "Biểu mẫu của mùa thi đua khác",
+                 "Tệp làm trên biểu mẫu năm {found} ({found_form}); phường đang thu năm {expected} ({expected_form}).",
+                 "Nhập lại số liệu vào biểu mẫu năm {expected} phường đã gửi rồi gửi lại."),
+    # ---- read only where the form was issued (issue 12, items 1 and 12)
+    "F31": Entry(ERROR, "Không mở được tệp",
+                 "Không mở được tệp để đọc: {reason}.",
+                 "Kiểm tra quyền truy cập tệp (chuột phải > Properties/Thuộc tính > Security/Bảo mật, hoặc "
+                 "'chmod u+r' trên Linux), hoặc chép lại tệp vào thư mục nhận rồi chạy lại."),
+    "F32": Entry(ERROR, "Tên vùng bị trỏ sai chỗ",
+                 "Tệp không được tính: {reason}. Phường chỉ đọc số liệu ở đúng ô của biểu mẫu phát hành.",
+                 "Đơn vị nhập lại số liệu vào biểu mẫu gốc phường đã gửi (không sửa Name Manager/Quản lý tên) "
+                 "rồi gửi lại."),
+    "F33": Entry(ERROR, "Trang tính khác biểu mẫu",
+                 "Tệp không được tính: {reason}.",
+                 "Đơn vị nhập lại số liệu vào biểu mẫu gốc phường đã gửi (không thêm, xóa hay đổi tên trang) "
+                 "rồi gửi lại."),
     "E10": Entry(ERROR, "Đơn vị không có trong danh sách",
                  "Mã đơn vị '{found}' không có trong danh sách thành viên Ban.",
                  "Kiểm tra lại tệp; nếu là đơn vị mới, bổ sung vào departments.yaml rồi tạo lại biểu mẫu."),
@@ -64,8 +80,13 @@ CATALOGUE: dict[str, Entry] = {
                  "Đơn vị {department} có nhiều tệp; dùng tệp '{kept}', bỏ tệp này.",
                  "Xóa tệp cũ khỏi thư mục nhận nếu không cần."),
     "W07": Entry(WARNING, "Nộp sau hạn",
-                 "Đơn vị {department} nộp sau hạn (ngày tự chấm {found}; hạn chót {deadline}).",
+                 "Đơn vị {department} nộp sau hạn: {received}; hạn chót {deadline} (ngày đơn vị tự ghi: {found}).",
                  "Thường trực Ban quyết định có nhận hay không."),
+    "W41": Entry(WARNING, "Điểm gửi đúng hạn chấm theo thời điểm nhận",
+                 "Tiêu chí {criterion} (gửi đúng hạn) chấm theo thời điểm phường nhận tệp: {received}, hạn {deadline} "
+                 "→ {verdict}. Đơn vị tự chấm {found} điểm, phường tính {points} điểm.",
+                 "Không cần sửa tệp. Nếu thời điểm nhận ghi sai (ví dụ tệp chép vào thư mục nhận muộn), Thường trực "
+                 "Ban sửa điểm tiêu chí này ở trang 'Thẩm định' của bảng tổng hợp, ghi rõ lý do."),
     "W13": Entry(WARNING, "Chưa nộp",
                  "Đơn vị {department} chưa gửi bảng tự chấm điểm.",
                  "Liên hệ đơn vị để nhắc gửi bảng tự chấm trước hạn."),
@@ -83,8 +104,11 @@ CATALOGUE: dict[str, Entry] = {
                  "Tiêu chí {criterion}: ô Có/Không có giá trị '{found}'; không tính điểm.",
                  "Chọn 'Có' hoặc 'Không' trong danh sách."),
     "E11": Entry(ERROR, "Không áp dụng sai chỗ",
-                 "Tiêu chí {criterion}: không được chọn 'Không áp dụng' ở phần {section}; tiêu chí vẫn được tính.",
-                 "Xóa lựa chọn 'Không áp dụng' và nhập kết quả thực hiện."),
+                 "Tiêu chí {criterion}: 'Không áp dụng' không được Ban cho phép ở đây ({reason}); tiêu chí 0 điểm đến khi trả lời.",
+                 "Xóa 'Không áp dụng' và nhập kết quả thực hiện (chỉ chọn 'Không áp dụng' ở cột 'Không áp dụng' khi ô đó mở)."),
+    "E32": Entry(ERROR, "Chỉ tiêu thấp hơn của Ban",
+                 "Tiêu chí {criterion}: chỉ tiêu đơn vị đăng ký {found} thấp hơn chỉ tiêu tối thiểu Ban giao ({minimum}); không tính điểm.",
+                 "Đăng ký chỉ tiêu từ {minimum} trở lên."),
     "E05": Entry(ERROR, "Thiếu chỉ tiêu",
                  "Tiêu chí {criterion}: có số thực hiện ({found}) nhưng chỉ tiêu trống hoặc bằng 0; không tính được tỷ lệ.",
                  "Nhập chỉ tiêu đã đăng ký (lớn hơn 0)."),
@@ -94,8 +118,8 @@ CATALOGUE: dict[str, Entry] = {
     "W03": Entry(WARNING, "Vượt chỉ tiêu",
                  "Tiêu chí {criterion}: thực hiện vượt chỉ tiêu ({found}); chỉ tính tối đa 100%.",
                  "Không cần sửa; điểm không vượt điểm tối đa."),
-    "W16": Entry(WARNING, "Số nhập dạng chữ",
-                 "Tiêu chí {criterion}: ô số liệu chứa '{found}' dạng chữ; bảng tính của đơn vị coi là 0 nhưng phường đọc là {number}.",
+    "W16": Entry(WARNING, "Số nhập dạng chữ (mã cũ)",
+                 "Tiêu chí {criterion}: ô số liệu chứa '{found}' dạng chữ. Mã này chỉ còn trong tệp tổng hợp cũ: nay bảng tính và phường cùng không tính số dạng chữ (E06).",
                  "Nhập lại bằng số (không có dấu ' phía trước, không định dạng ô là Text)."),
     "W06": Entry(WARNING, "Không áp dụng nhưng có số liệu",
                  "Tiêu chí {criterion}: đã chọn 'Không áp dụng' nhưng vẫn nhập '{found}'; số liệu không được tính.",
@@ -113,6 +137,12 @@ CATALOGUE: dict[str, Entry] = {
     "W05": Entry(WARNING, "Ngày minh chứng ngoài kỳ",
                  "Tiêu chí {criterion}: ngày minh chứng {found} nằm ngoài kỳ đánh giá ({start} - {end}).",
                  "Kiểm tra lại ngày văn bản; chỉ kê hoạt động trong kỳ."),
+    "E31": Entry(ERROR, "Minh chứng không xác định được văn bản",
+                 "Dòng minh chứng của tiêu chí {criterion} ghi '{found}': không xác định được văn bản nào; dòng này không được tính.",
+                 "Ghi số, ký hiệu văn bản (ví dụ 12/KH-HPN), ngày văn bản hoặc tên tệp minh chứng (ví dụ kehoach.pdf)."),
+    "W31": Entry(WARNING, "Minh chứng dùng lại, vẫn tính điểm",
+                 "Tiêu chí {criterion}: văn bản '{found}' đã dùng cho tiêu chí {other}; tiêu chí {criterion} còn {count} minh chứng khác nên không bị trừ điểm.",
+                 "Không cần sửa; nên bỏ dòng trùng để hồ sơ rõ ràng."),
     "E15": Entry(ERROR, "Minh chứng sai mã tiêu chí",
                  "Dòng minh chứng có mã tiêu chí '{found}' không có trong bảng; dòng này không được tính.",
                  "Chọn mã tiêu chí trong danh sách."),
@@ -153,7 +183,8 @@ CATALOGUE: dict[str, Entry] = {
                  "Dùng lại biểu mẫu gốc phường đã gửi."),
     "W15": Entry(WARNING, "Tệp không có chữ ký số",
                  "Tệp không có chữ ký số và phường chưa có khóa ký để kiểm tra ({reason}).",
-                 "Chạy 'bdg-workbook init' để tạo khóa ký, rồi tạo lại biểu mẫu bằng 'bdg-workbook generate'."),
+                 "Nếu phường đã có khóa (thư mục keys/ của thư mục làm việc), chạy lệnh trong thư mục đó hoặc chỉ khóa "
+                 "bằng --keys; nếu phường chưa từng tạo khóa, chạy 'bdg-workbook init' rồi tạo lại biểu mẫu."),
     # ---- review round of the ward master (bdg-workbook review)
     "R01": Entry(ERROR, "Điểm thẩm định không phải số",
                  "Đơn vị {department}, tiêu chí {criterion}: ô Điểm thẩm định ghi '{found}', không phải một số; "
@@ -185,7 +216,8 @@ CATALOGUE: dict[str, Entry] = {
     "R08": Entry(WARNING, "Tệp tổng hợp không có chữ ký số",
                  "Tệp tổng hợp không có chữ ký số và phường chưa có khóa ký để kiểm tra; chỉ kiểm tra được mã băm "
                  "số liệu.",
-                 "Chạy 'bdg-workbook init' để tạo khóa ký rồi chạy lại 'bdg-workbook collect'."),
+                 "Nếu phường đã có khóa, chạy lệnh trong thư mục làm việc hoặc chỉ khóa bằng --keys/--key; nếu phường "
+                 "chưa từng tạo khóa, chạy 'bdg-workbook init' rồi chạy lại 'bdg-workbook collect'."),
     "R09": Entry(WARNING, "Thiếu ô thẩm định",
                  "Đơn vị {department}, tiêu chí {criterion}: không có ô Điểm thẩm định ({name}) hoặc ô bị xóa trống; "
                  "giữ điểm {before}.",
@@ -196,10 +228,15 @@ CATALOGUE: dict[str, Entry] = {
     "R11": Entry(INFO, "Đã điều chỉnh điểm",
                  "Đơn vị {department}, tiêu chí {criterion}: {before} → {found} điểm (lý do: {reason}).",
                  ""),
-    "R12": Entry(ERROR, "Chấm điểm tiêu chí không áp dụng",
-                 "Đơn vị {department}, tiêu chí {criterion}: đơn vị chọn 'Không áp dụng' nên không chấm điểm; điểm "
-                 "thẩm định {found} không được áp dụng.",
-                 "Để 0 điểm; nếu tiêu chí thực ra có áp dụng, đơn vị sửa bảng tự chấm và phường thu lại."),
+    "R12": Entry(ERROR, "Bác 'Không áp dụng' chưa ghi lý do",
+                 "Đơn vị {department}, tiêu chí {criterion}: đơn vị chọn 'Không áp dụng'; ô Điểm thẩm định ghi {found} "
+                 "điểm nhưng chưa ghi lý do nên tiêu chí vẫn không áp dụng.",
+                 "Muốn chấm tiêu chí này: ghi lý do ở cột 'Lý do điều chỉnh' rồi chạy lại 'bdg-workbook review'; nếu "
+                 "đồng ý với đơn vị, ghi lại 'Không áp dụng' vào ô Điểm thẩm định."),
+    "R20": Entry(INFO, "Đã bác 'Không áp dụng'",
+                 "Đơn vị {department}, tiêu chí {criterion}: Thường trực Ban bác lựa chọn 'Không áp dụng' của đơn vị; "
+                 "tiêu chí được chấm {found}/{max} điểm và tính vào thang điểm cơ bản (lý do: {reason}).",
+                 ""),
     # ---- district roll-up of ward masters (bdg-workbook collect on a folder of ward masters)
     "D01": Entry(ERROR, "Bảng tổng hợp của phường chưa ký",
                  "Bảng tổng hợp của {ward} không có chữ ký số; không tổng hợp phường này.",
@@ -217,7 +254,7 @@ CATALOGUE: dict[str, Entry] = {
                  "Chữ ký số của bảng tổng hợp {ward} không hợp lệ: {reason} Không tổng hợp phường này.",
                  "Đề nghị phường gửi lại đúng tệp do bdg-workbook ghi và ký."),
     "D05": Entry(ERROR, "Bảng tổng hợp khác mẫu hoặc khác năm",
-                 "Bảng tổng hợp của {ward} dùng {what} '{found}', khác '{expected}' của cấp huyện; không tổng hợp "
+                 "Bảng tổng hợp của {ward} dùng {what} '{found}', khác '{expected}' của cấp tổng hợp; không tổng hợp "
                  "phường này.",
                  "Đề nghị phường dùng đúng bảng tiêu chí và năm thi đua đã hướng dẫn rồi gửi lại."),
     "D06": Entry(WARNING, "Một phường gửi nhiều bảng tổng hợp",
@@ -229,9 +266,47 @@ CATALOGUE: dict[str, Entry] = {
     "D08": Entry(ERROR, "Không phải bảng tổng hợp phường hợp lệ",
                  "Tệp không dùng được như bảng tổng hợp của phường: {reason}.",
                  "Đề nghị phường gửi lại tệp tổng hợp do 'bdg-workbook collect' hoặc 'review' ghi."),
-    "D09": Entry(WARNING, "Phường thuộc quận/huyện khác",
+    "D09": Entry(WARNING, "Phường thuộc địa bàn khác",
                  "{ward} ghi thuộc '{found}', khác '{expected}'; vẫn tổng hợp.",
                  "Kiểm tra lại tệp; nếu gửi nhầm, xóa khỏi thư mục nhận."),
+    # ---- correction loop (issue 16)
+    "L01": Entry(WARNING, "Bài chưa được tính",
+                 "Bài của {department} chưa được tính vào tổng hợp: {reason}.",
+                 "Thường trực Ban duyệt bài ('bdg-workbook approve {department}') hoặc chờ khóa sổ ngày {close}; "
+                 "bài bị từ chối không được tính."),
+    # ---- what is counted, keys and receipts (issue 12)
+    "F21": Entry(ERROR, "Biểu mẫu chưa điền",
+                 "Tệp là biểu mẫu chưa điền (không có kết quả thực hiện, minh chứng hay thuyết minh nào được nhập); "
+                 "không tính là đã nộp.",
+                 "Đơn vị nhập kết quả tự chấm vào biểu mẫu, lưu lại rồi gửi; nếu đây là thư mục biểu mẫu gửi đi, chỉ "
+                 "đúng thư mục nhận bài."),
+    "F22": Entry(ERROR, "Không có bảng tự chấm đã điền",
+                 "Không tìm thấy bảng tự chấm nào đã điền trong thư mục {found} ({reason}).",
+                 "Kiểm tra đã chỉ đúng thư mục nhận bài các đơn vị gửi về (không phải thư mục biểu mẫu gửi đi)."),
+    "F23": Entry(WARNING, "Bảng tổng hợp trong thư mục nhận bài",
+                 "Tệp là bảng tổng hợp ({reason}), không phải bảng tự chấm của đơn vị; bỏ qua tệp này.",
+                 "Chuyển tệp ra khỏi thư mục nhận bài; tổng hợp các phường dùng lệnh 'bdg-workbook rollup'."),
+    "W21": Entry(WARNING, "Chưa nộp hợp lệ",
+                 "Đơn vị {department} chưa có bảng tự chấm hợp lệ: tệp {found} không được tính ({reason}).",
+                 "Xác minh với đơn vị; đề nghị gửi lại đúng biểu mẫu phường đã phát hành, đã điền."),
+    "W22": Entry(WARNING, "Không tìm thấy khóa của phường",
+                 "Tệp có chữ ký số (khóa {found}) nhưng không tìm thấy khóa của phường để kiểm tra ({reason}); "
+                 "tệp chưa được xác minh.",
+                 "Chạy lệnh trong thư mục làm việc của phường (có thư mục keys/), hoặc chỉ khóa bằng --keys TỆP.pub, "
+                 "--key hoặc biến môi trường BDG_SIGNING_KEY. Không chạy lại 'init' (sẽ tạo khóa thứ hai)."),
+    "R13": Entry(ERROR, "Không tìm thấy khóa của phường",
+                 "Tệp tổng hợp có chữ ký số (khóa {found}) nhưng không tìm thấy khóa của phường để kiểm tra "
+                 "({reason}); không thẩm định trên tệp này.",
+                 "Chạy lệnh trong thư mục làm việc của phường, hoặc chỉ khóa bằng --keys/--key hoặc biến môi trường "
+                 "BDG_SIGNING_KEY. Không chạy lại 'init' (sẽ tạo khóa thứ hai)."),
+    "D10": Entry(ERROR, "Khóa ký không phải của phường này",
+                 "Bảng tổng hợp ghi là của {ward} nhưng được ký bằng khóa {key} của {key_ward}; không tổng hợp tệp này.",
+                 "Xác minh với phường; mỗi phường chỉ ký bảng tổng hợp của chính mình bằng khóa đã đăng ký."),
+    "D11": Entry(ERROR, "Khóa công khai không gắn với phường",
+                 "Khóa {key} dùng ký bảng tổng hợp của {ward} là tệp khóa không ghi tên phường ({reason}); "
+                 "không tổng hợp tệp này.",
+                 "Đề nghị phường xuất lại khóa bằng 'bdg-workbook keys export' (tệp .pub có ghi tên, mã phường) "
+                 "và gửi qua kênh tin cậy."),
     # ---- information
     "I01": Entry(INFO, "Đã tiếp nhận",
                  "Đã tiếp nhận bảng điểm của {department}: tổng {found} điểm, xếp loại {rating}.",
@@ -294,6 +369,17 @@ class _Defaults(dict):
 def _clip(value: Any, limit: int = 200) -> str:
     text = "" if value is None else str(value)
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+# Errors that remove only one criterion (or one evidence row) from the count; every other error of a file
+# removes the whole file (file-level LỖI: the file is not counted, its unit stays "chưa nộp hợp lệ").
+CRITERION_LEVEL_ERRORS = frozenset({"E02", "E03", "E04", "E05", "E06", "E07", "E08", "E11", "E12", "E14", "E15",
+                                    "E16", "E31", "E32"})
+
+
+def is_file_level_error(finding: Finding) -> bool:
+    """True for an error that keeps the whole file out of totals and ranks."""
+    return finding.severity == ERROR and finding.code not in CRITERION_LEVEL_ERRORS
 
 
 def count_by_severity(findings: list[Finding]) -> dict[str, int]:

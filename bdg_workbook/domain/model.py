@@ -31,6 +31,8 @@ class Criterion:
     requires_justification: bool = False
     evidence: tuple[str, ...] = ()
     note: str = ""
+    target_proposable: bool = False   # the unit may type its own target, not below the Ban's (then a minimum)
+    on_time: bool = False             # "sent on time": the collector scores it from the receipt time (issue 13.3)
 
     @property
     def key(self) -> str:
@@ -86,6 +88,8 @@ class CriteriaTable:
     justification_fields: tuple[JustificationField, ...]
     content_hash: str = ""
     year: int | None = None   # the season the table is for (``meta.year``); None when the file does not say
+    # not_applicable_policy.min_applicable_pct: share of a base section's max that counts as applicable at least
+    na_min_applicable_pct: Decimal | None = None
 
     @property
     def season(self) -> int | None:
@@ -127,6 +131,17 @@ class Department:
     email: str = ""
     contact: str = ""
     main_criteria: tuple[str, ...] = ()
+    kind: str = ""
+    targets: tuple[tuple[str, Decimal], ...] = ()      # the Ban's target for this unit, by criterion code
+    na_allowed: tuple[str, ...] | None = None          # criteria this unit may mark N/A (None: table's allow_na)
+
+    def target_for(self, crit: Criterion) -> Decimal | None:
+        """The Ban's target of a ratio criterion for this unit (its own entry, else the table's default)."""
+        return dict(self.targets).get(crit.code, crit.default_target)
+
+    def may_be_na(self, crit: Criterion) -> bool:
+        """Whether this unit may answer "Không áp dụng" for the criterion."""
+        return crit.allow_na and (self.na_allowed is None or crit.code in self.na_allowed)
 
 
 SMTP_SECURITY = ("starttls", "ssl", "none")
@@ -147,6 +162,63 @@ class SmtpConfig:
     retries: int = 3
     retry_delay: float = 2.0
     timeout: float = 30.0
+
+
+LEVELS = ("district", "province")
+
+
+@dataclass(frozen=True)
+class LevelAbove:
+    """The level the ward reports to and how its documents name it (``reports_to`` in config.yaml).
+
+    2024 plan: the district (thị xã) office of labour, invalids and social affairs; from 2025 many wards
+    report to the province. Every user-visible mention of the level above comes from here.
+    """
+
+    level: str                       # "district" or "province"
+    label: str                       # how texts name the level: "cấp thị xã", "cấp tỉnh"
+    name: str                        # the area: "thị xã Tịnh Biên", "tỉnh An Giang"
+    place_name: str                  # place on its documents' date line: "Tịnh Biên"
+    office: str                      # "Phòng Lao động - Thương binh và Xã hội thị xã Tịnh Biên"
+    office_short: str                # "Phòng LĐ-TB&XH thị xã Tịnh Biên"
+    office_header: tuple[str, ...]   # NĐ 30 header of the office's reports (upper case lines)
+    authority: str                   # whom the office reports to: "Ủy ban nhân dân thị xã Tịnh Biên"
+    report_symbol: str               # "BC-LĐTBXH"
+    signer_lines: tuple[str, ...]    # ("TRƯỞNG PHÒNG",)
+    recipients: tuple[str, ...]      # "Nơi nhận" of the roll-up report
+    file_tag: str                    # roll-up file name part: "HUYEN", "TINH"
+
+
+ADMIN_PREFIXES = ("thành phố", "thị xã", "huyện", "quận", "tỉnh")   # only to split a name typed in config
+
+
+def split_area(area: str) -> tuple[str, str]:
+    """``"thị xã Tịnh Biên"`` -> ``("thị xã", "Tịnh Biên")``; a name without a known prefix -> ``("", name)``."""
+    text = " ".join(area.split())
+    for prefix in ADMIN_PREFIXES:
+        if text.lower().startswith(prefix + " "):
+            return text[:len(prefix)], text[len(prefix):].strip()
+    return "", text
+
+
+def default_level_above(district: str, sends_to: str = "") -> LevelAbove:
+    """``reports_to`` left out of config.yaml: everything derived from ``district`` and ``aggregator.sends_to``."""
+    kind, place = split_area(district)
+    office = sends_to.strip() or f"Cơ quan tổng hợp của {district}"
+    bare = office[: -len(district)].strip() if district and office.endswith(district) else office
+    return LevelAbove(
+        level="district", label=f"cấp {kind.lower()}".strip() if kind else f"cấp {district}", name=district,
+        place_name=place, office=office, office_short=office,
+        office_header=(f"UBND {district.upper()}", bare.upper()), authority=f"Ủy ban nhân dân {district}",
+        report_symbol="BC", signer_lines=("THỦ TRƯỞNG CƠ QUAN",), recipients=(f"UBND {district} (để báo cáo);",
+                                                                          "Các phường, xã;", "Lưu: VT."),
+        file_tag=_ascii_tag(kind) or "CAPTREN")
+
+
+def _ascii_tag(text: str) -> str:
+    import unicodedata
+    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in plain if c.isascii() and c.isalnum()).upper()
 
 
 @dataclass(frozen=True)
@@ -176,6 +248,12 @@ class Config:
     recipients: tuple[str, ...]
     extra: dict[str, Any] = field(default_factory=dict)
     smtp: SmtpConfig | None = None
+    level_above: LevelAbove | None = None   # ``reports_to``; None: the 2024 plan (see ``above``)
+
+    @property
+    def above(self) -> LevelAbove:
+        """The level the ward reports to: ``reports_to`` from config.yaml, else the 2024 plan's district office."""
+        return self.level_above or default_level_above(self.district, self.sends_to)
 
 
 @dataclass(frozen=True)

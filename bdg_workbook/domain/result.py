@@ -15,6 +15,9 @@ from bdg_workbook.domain.submission import Submission
 STATUS_COLLECTED = "collected"      # read and merged
 STATUS_REJECTED = "rejected"        # unreadable, not our template, unknown department, wrong year/template
 STATUS_SUPERSEDED = "superseded"    # another file of the same department was kept
+STATUS_UNTRUSTED = "untrusted"      # read, but a file-level error (signature, locked content, layout): not counted
+STATUS_BLANK = "blank"              # a form returned with nothing typed in it: not a submission
+NOT_COUNTED = (STATUS_UNTRUSTED, STATUS_BLANK)
 
 
 @dataclass
@@ -29,6 +32,8 @@ class FileOutcome:
     status: str
     errors: int = 0
     warnings: int = 0
+    reason: str = ""                 # why a file is not counted (untrusted, blank, rejected)
+    received_at: str = ""            # receipt time (email Date header or first seen), ISO; '' when unknown
 
 
 @dataclass
@@ -47,6 +52,25 @@ class DepartmentResult:
     warnings: int = 0
 
 
+@dataclass(frozen=True)
+class PreviousStanding:
+    """One unit's result of the previous season (from the archive or last season's master)."""
+
+    department: str
+    name: str
+    total: Decimal | None      # None: the unit did not submit
+    rating: str
+
+
+@dataclass(frozen=True)
+class PreviousSeason:
+    """The previous season's results shown beside this season's in the master (issue 15)."""
+
+    season: int
+    source: str
+    units: dict[str, PreviousStanding]
+
+
 @dataclass
 class CollectResult(FindingCounts):
     """Everything one collect run produced (before writing any file)."""
@@ -58,6 +82,19 @@ class CollectResult(FindingCounts):
     missing: list[Department] = field(default_factory=list)
     files: list[FileOutcome] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    previous: PreviousSeason | None = None   # last season beside this one, when known
+
+    def not_counted_files(self, code: str) -> list[FileOutcome]:
+        """The files claiming unit ``code`` that are not counted (untrusted or blank)."""
+        return [f for f in self.files if f.department == code and f.status in NOT_COUNTED]
+
+    def not_returned_label(self, code: str) -> str:
+        """How the report names a unit without a counted file: "Chưa nộp", "Chưa nộp hợp lệ" when it sent a file
+        that cannot be trusted, "Chưa nộp (biểu mẫu chưa điền)" when it returned only a blank form."""
+        files = self.not_counted_files(code)
+        if any(f.status == STATUS_UNTRUSTED for f in files):
+            return "Chưa nộp hợp lệ"
+        return "Chưa nộp (biểu mẫu chưa điền)" if files else "Chưa nộp"
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict; ``--format json`` prints exactly this."""
@@ -70,7 +107,8 @@ class CollectResult(FindingCounts):
             "inbox": self.inbox,
             "generated_at": self.generated_at,
             "departments": [_dept_dict(r, table) for r in self.departments],
-            "missing": [{"code": d.code, "name": d.name} for d in self.missing],
+            "missing": [{"code": d.code, "name": d.name, "status": self.not_returned_label(d.code)}
+                        for d in self.missing],
             "files": [vars(f).copy() for f in self.files],
             "findings": [f.as_dict() for f in self.findings],
             "counts": {"errors": self.error_count, "warnings": self.warning_count,

@@ -70,6 +70,9 @@ class ScoreCard:
     total: Decimal
     rating: str
     excluded: dict[str, str] = field(default_factory=dict)
+    # the answers scored (value and target as counted), for showing target and result side by side; empty
+    # for cards built from points (``score_points``)
+    inputs: dict[str, ItemInput] = field(default_factory=dict, compare=False)
 
     def section_points(self, code: str) -> Decimal:
         """Capped points of a section (I..V)."""
@@ -137,7 +140,9 @@ def score(table: CriteriaTable, inputs: Mapping[str, ItemInput], excluded: Mappi
         counted = ZERO if crit.code in excluded else formula
         applicable = not (inp.not_applicable and crit.allow_na)
         items[crit.code] = ItemScore(completion_pct(crit, inp), formula, counted, applicable)
-    return score_items(table, items, excluded)
+    card = score_items(table, items, excluded)
+    card.inputs.update({code: inp for code, inp in inputs.items() if code in items})
+    return card
 
 
 def score_points(table: CriteriaTable, points: Mapping[str, Decimal],
@@ -162,6 +167,8 @@ def score_items(table: CriteriaTable, items: Mapping[str, ItemScore],
     for sec in table.sections:
         raw = sum((items[c.code].points for c in sec.criteria), ZERO)
         app_max = sum((c.max for c in sec.criteria if items[c.code].applicable), ZERO)
+        if sec.kind == "base":
+            app_max = max(app_max, applicable_floor(table, sec.max))
         sections[sec.code] = SectionScore(raw, min(sec.max, raw), app_max)
 
     base_secs = table.sections_of("base")
@@ -174,6 +181,88 @@ def score_items(table: CriteriaTable, items: Mapping[str, ItemScore],
     total = max(ZERO, excel_round(base + bonus - penalty))
     return ScoreCard(items, sections, base_raw, applicable_max, base, bonus_raw, bonus, penalty_raw, penalty,
                      total, rating(table, total, items, sections), dict(excluded or {}))
+
+
+def target_and_result(crit: Criterion, inp: ItemInput | None) -> str:
+    """``thực hiện 3/4 cuộc``-style text of a criterion's answer ("" when there is nothing to show)."""
+    if inp is None or inp.not_applicable or crit.method == "yesno" or not isinstance(inp.value, Decimal):
+        return ""
+    value = format(inp.value.normalize(), "f")
+    if crit.method == "ratio":
+        target = format(inp.target.normalize(), "f") if isinstance(inp.target, Decimal) else "?"
+        return f"thực hiện {value}/chỉ tiêu {target} {crit.unit}".strip()
+    return f"thực hiện {value}{'%' if crit.method == 'percent' else ' ' + (crit.unit or 'lần')}"
+
+
+def applicable_floor(table: CriteriaTable, section_max: Decimal) -> Decimal:
+    """The least a base section's applicable maximum counts for (``min_applicable_pct`` of its max; 0 if unset)."""
+    pct = table.na_min_applicable_pct
+    if not pct:
+        return ZERO
+    return _CTX.divide(_CTX.multiply(section_max, pct), HUNDRED)
+
+
+def evidence_decision(crit: Criterion, inp: ItemInput, points: Decimal, evidence: int,
+                      reused: int) -> tuple[ItemInput, Decimal, str]:
+    """A base criterion's counted input and points from its valid evidence rows and how many back another one.
+
+    Points need evidence (else E02). A document already backing an earlier criterion is scored there once
+    (E03): a count item loses one occurrence per reused document, any other item only when no other
+    evidence remains.
+    """
+    if points <= 0:
+        return inp, points, ""
+    if evidence <= 0:
+        return ItemInput(), ZERO, "E02"
+    if reused <= 0:
+        return inp, points, ""
+    if crit.method == "count" and isinstance(inp.value, Decimal):
+        less = ItemInput(max(ZERO, inp.value - reused), inp.target, inp.not_applicable)
+        return less, item_points(crit, less), "E03"
+    if reused >= evidence:
+        return ItemInput(), ZERO, "E03"
+    return inp, points, ""
+
+
+# ---- text as the spreadsheet compares it (TRIM, case-insensitive "=", no Unicode normalisation)
+
+
+def sheet_trim(text: str) -> str:
+    """Excel/LibreOffice TRIM: spaces (U+0020 only) removed at both ends and runs of them made single."""
+    return " ".join(part for part in text.split(" ") if part)
+
+
+def sheet_text(value: object) -> str:
+    """What TRIM(cell) gives for a text cell ("" for anything else)."""
+    return sheet_trim(value) if isinstance(value, str) else ""
+
+
+def sheet_equal(value: object, choice: str) -> bool:
+    """``TRIM(cell)="choice"``: case-insensitive, NFD and non-breaking spaces not equal."""
+    return isinstance(value, str) and sheet_trim(value).casefold() == choice.casefold()
+
+
+def doc_key(value: object) -> str:
+    """Key under which two evidence references are the same document (the sheet's ``=`` on TRIM)."""
+    return sheet_text(value).casefold()
+
+
+MIN_DOC_CHARS = 3
+
+
+def identifies_document(value: object) -> bool:
+    """An evidence reference names a document: at least 3 characters (after TRIM) holding a digit (a number,
+    symbol or date such as ``12/KH-HPN``, ``15/3/2024``) or a file name (a dot with text on both sides).
+
+    ``x``, ``.``, ``-``, ``có`` identify nothing. The workbook's formula computes exactly this.
+    """
+    text = sheet_text(value)
+    if len(text) < MIN_DOC_CHARS:
+        return False
+    if any(ch in "0123456789" for ch in text):
+        return True
+    dot = text.find(".")
+    return 0 < dot < len(text) - 1
 
 
 def normalised_base(achieved: Decimal, applicable_max: Decimal, base_max: Decimal) -> Decimal:

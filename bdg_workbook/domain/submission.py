@@ -15,6 +15,9 @@ class Cell:
     value: str | Decimal | bool | None = None
     formula: str | None = None
     error: str | None = None          # '#DIV/0!' etc. for error cells
+    # text exactly as the spreadsheet holds it (before NFC, trimming, control characters removed): the
+    # scoring rules compare it as the sheet's formulas do (``scoring.sheet_equal``); None for non-text cells
+    raw: str | None = field(default=None, compare=False)
 
     def text(self) -> str:
         """The value as text, as a meta cell is compared: numbers without a trailing ``.0``."""
@@ -26,6 +29,16 @@ class Cell:
         if isinstance(value, Decimal):
             return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
         return str(value)
+
+    @property
+    def sheet_text(self) -> str:
+        """The text the sheet's formulas see (raw when known), for text and number cells alike."""
+        if self.raw is not None:
+            return self.raw
+        value = self.value
+        if isinstance(value, Decimal) and not isinstance(value, bool):
+            return self.text()
+        return value if isinstance(value, str) else ""
 
     @property
     def is_blank(self) -> bool:
@@ -73,6 +86,9 @@ class Submission:
     locked: dict[str, Cell]              # defined name (txt_*, max_*) -> cell
     evidence: list[EvidenceRow] = field(default_factory=list)
     bonus: list[BonusClaim] = field(default_factory=list)
+    # every other cell of the issued form's area (sheet, row, col) -> cell: the locked cells, compared
+    # with the issued form by the integrity rule (inputs and meta values are not in it)
+    area: dict[tuple[str, int, int], Cell] = field(default_factory=dict)
 
     @property
     def department(self) -> str:

@@ -11,22 +11,25 @@ from functools import cached_property
 
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 
-from bdg_workbook.domain.model import CriteriaTable, Criterion
+from bdg_workbook.domain.model import CriteriaTable, Criterion, Department
 
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"   # 2: Ban targets locked, counted points, Kiểm tra sheet, evidence checks
 
 SHEET_GUIDE = "Hướng dẫn"
 SHEET_INFO = "Thông tin đơn vị"
 SHEET_SCORE = "Chấm điểm"
 SHEET_EVIDENCE = "Minh chứng"
 SHEET_BONUS = "Điểm thưởng"
+SHEET_CHECK = "Kiểm tra"
 SHEET_META = "meta"
-SHEETS = (SHEET_GUIDE, SHEET_INFO, SHEET_SCORE, SHEET_EVIDENCE, SHEET_BONUS, SHEET_META)
+SHEETS = (SHEET_GUIDE, SHEET_INFO, SHEET_SCORE, SHEET_EVIDENCE, SHEET_BONUS, SHEET_CHECK, SHEET_META)
 
 # ---- scoring sheet columns (letters) and their roles
 COL_CODE, COL_TEXT, COL_MAX, COL_METHOD, COL_UNIT = "A", "B", "C", "D", "E"
 COL_TARGET, COL_VALUE, COL_NA, COL_PCT, COL_POINTS, COL_EVIDENCE = "F", "G", "H", "I", "J", "K"
-SCORE_COLUMNS = "ABCDEFGHIJK"
+COL_COUNTED, COL_ISSUE, COL_EXPECTED = "L", "M", "N"   # points the ward counts, problems, expected evidence
+SCORE_COLUMNS = "ABCDEFGHIJKLMN"
+NA_LOCKED = "Áp dụng"   # locked N/A cell of a criterion the Ban does not let this unit mark "Không áp dụng"
 SCORE_HEADER_ROW = 11          # 1-based row of the table header
 SCORE_FIRST_ROW = 13           # first section row (row 12 holds the column index "(1) (2) …")
 
@@ -45,6 +48,11 @@ EVIDENCE_COLUMNS = {  # role -> (column letter, Vietnamese header)
     "note": ("H", "Ghi chú"),
 }
 EVIDENCE_INPUTS = ("code", "title", "doc", "date", "issuer", "file", "note")
+# computed columns of the register: status shown to the unit, then hidden helpers (doc key, criterion's
+# position in the table, 1 if it backs a base criterion, 1 if an earlier base criterion has the document)
+EVIDENCE_CHECKS = {"status": ("I", "Kiểm tra"), "key": ("J", "Khóa văn bản"), "order": ("K", "Thứ tự tiêu chí"),
+                   "base": ("L", "Phần cơ bản"), "reused": ("M", "Đã dùng")}
+EVIDENCE_OK = "Hợp lệ"
 
 # ---- bonus justification sheet
 BONUS_HEADER_ROW = 4
@@ -55,6 +63,14 @@ BONUS_FIELD_FIRST_COLUMN = "D"   # the five justification fields follow in table
 # after the five fields: evidence document, then the computed completeness flag
 BONUS_COMPLETE = "Đủ"
 BONUS_INCOMPLETE = "Thiếu"
+BONUS_REUSED = "Trùng minh chứng phần cơ bản"
+BONUS_UNKNOWN = "Mã không phải mục điểm thưởng"
+
+# ---- check sheet ("Kiểm tra"): one row per criterion in table order
+CHECK_HEADER_ROW = 8
+CHECK_FIRST_ROW = 9
+CHECK_COLUMNS = {"code": "A", "row": "B", "target": "C", "self": "D", "counted": "E", "issue": "F",
+                 "kind": "G", "order": "H"}   # target: the Ban's target (ratio criteria), a locked number
 
 # ---- unit info sheet: key -> (row, label, is_input)
 INFO_COL_LABEL, INFO_COL_VALUE = "A", "B"
@@ -166,6 +182,15 @@ class Layout:
                 row += 1
         return sections, criteria
 
+    @cached_property
+    def check_rows(self) -> dict[str, int]:
+        """Criterion code -> its row on the check sheet (table order)."""
+        return {c.code: CHECK_FIRST_ROW + i for i, c in enumerate(self.table.criteria)}
+
+    def order(self, code: str) -> int:
+        """1-based position of a criterion in table order (the register's helper column holds it)."""
+        return self.check_rows[code] - CHECK_FIRST_ROW + 1
+
     def section_range(self, section: str, column: str) -> str:
         """``J14:J19``: a section's item cells in one column."""
         codes = [c.code for c in self.table.section(section).criteria]
@@ -200,6 +225,12 @@ class Layout:
         for role in EVIDENCE_INPUTS:
             col = EVIDENCE_COLUMNS[role][0]
             out[f"ev_{role}"] = (SHEET_EVIDENCE, f"{col}{EVIDENCE_FIRST_ROW}:{col}{last_ev}")
+        for role, (col, _header) in EVIDENCE_CHECKS.items():
+            out[f"ev_{role}"] = (SHEET_EVIDENCE, f"{col}{EVIDENCE_FIRST_ROW}:{col}{last_ev}")
+        first_chk, last_chk = self.check_rows[self.table.criteria[0].code], max(self.check_rows.values())
+        for role in ("code", "kind", "order", "target"):
+            col = CHECK_COLUMNS[role]
+            out[f"chk_{role}"] = (SHEET_CHECK, f"{col}{first_chk}:{col}{last_chk}")
         last_bonus = BONUS_FIRST_ROW + BONUS_ROWS - 1
         for role, col in self.bonus_columns.items():
             out[f"bonus_{role}"] = (SHEET_BONUS, f"{col}{BONUS_FIRST_ROW}:{col}{last_bonus}")
@@ -242,6 +273,13 @@ class Layout:
         out = [n for n in self.names if n.startswith("in_")]
         out += [f"info_{k}" for k, (_r, _l, is_input) in INFO_ROWS.items() if is_input]
         return out
+
+    def unit_input_names(self, dept: Department) -> list[str]:
+        """``input_names`` less the cells the Ban locks in this unit's form: its targets (unless it may propose
+        one) and the N/A cells of criteria it may not mark "Không áp dụng"."""
+        locked = {f"in_{c.key}_target" for c in self.table.criteria if c.method == "ratio" and not c.target_proposable}
+        locked |= {f"in_{c.key}_na" for c in self.table.criteria if c.allow_na and not dept.may_be_na(c)}
+        return [n for n in self.input_names() if n not in locked]
 
     def input_ranges(self) -> list[str]:
         """Names of input ranges on the evidence and bonus sheets."""

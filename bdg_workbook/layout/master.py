@@ -32,9 +32,12 @@ SHEET_DATA = "Dữ liệu"
 SHEET_META = "meta"
 MASTER_SHEETS = (SHEET_SUMMARY, SHEET_APPENDIX, SHEET_REVIEW, SHEET_AUDIT, SHEET_FINDINGS, SHEET_EVIDENCE,
                  SHEET_BONUS, SHEET_MISSING, SHEET_FILES, SHEET_CHART, SHEET_DATA, SHEET_META)
-# a reviewed master (written by ``review``) has no department files behind it: no evidence, bonus or files sheets
-REVIEWED_MASTER_SHEETS = (SHEET_SUMMARY, SHEET_APPENDIX, SHEET_REVIEW, SHEET_AUDIT, SHEET_FINDINGS, SHEET_MISSING,
-                          SHEET_CHART, SHEET_DATA, SHEET_META)
+# a reviewed master (written by ``review``) keeps every sheet: the collector's tables are carried over (below)
+REVIEWED_MASTER_SHEETS = MASTER_SHEETS
+# ---- tables carried from version to version (issue 13.8): sheet -> defined name over its header and rows;
+# their canonical hash is meta ``tables_hash`` (signed), so a review reads them back as they were written
+CARRIED_TABLES = {SHEET_FINDINGS: "findings_table", SHEET_EVIDENCE: "evidence_table", SHEET_BONUS: "bonus_table",
+                  SHEET_FILES: "files_table"}
 HIDDEN_SHEETS = (SHEET_DATA, SHEET_META)
 
 # ---- meta sheet: key in column A, value in column B, from row 1; defined name meta_<key> -> B cell
@@ -42,7 +45,7 @@ MASTER_META_KEYS = (
     "kind", "layout_version", "template_id", "template_version", "template_hash", "year", "ward",
     "district", "province", "generated_at", "generator", "generator_version", "departments",
     "collected", "missing", "review_round", "previous_file", "previous_sha256", "audit_hash", "data_hash",
-    "key_id", "signature",
+    "key_id", "signature", "tables_hash", "view_hash",
 )
 SIGNATURE_KEYS = ("key_id", "signature")   # left empty by report.py; filled by signing
 META_FIRST_ROW = 1
@@ -56,7 +59,7 @@ DATA_STATUS_MISSING = "missing"
 # keys after the criterion codes, for a collected department, in this order
 DATA_TOTAL_KEYS = ("base_raw", "applicable_max", "base", "bonus_raw", "bonus", "penalty_raw", "penalty",
                    "total", "rating", "rank", "errors", "warnings", "file", "sha256", "submitted",
-                   "not_applicable")
+                   "not_applicable", "na_overturned")
 NA_SEPARATOR = " "          # not_applicable: criterion codes marked "Không áp dụng", separated by a space
 
 
@@ -108,6 +111,8 @@ FILE_STATUS_VI = {
     "collected": "Đã tổng hợp",
     "rejected": "Bị từ chối",
     "superseded": "Không dùng (đơn vị có tệp khác được dùng)",
+    "untrusted": "Cần xác minh / bị từ chối (không tính)",
+    "blank": "Biểu mẫu chưa điền (không tính)",
 }
 NOT_RETURNED_VI = "Chưa nộp"
 
@@ -131,7 +136,9 @@ Bảng tổng hợp của phường (ward master), layout_version 2 — cách đ
      applicable_max, base, bonus_raw, bonus, penalty_raw, penalty, total (số), rating (chữ), rank
      (counted: hạng sau kiểm tra; verified: hạng sau thẩm định), errors, warnings (số, chỉ ở cột
      counted), file, sha256, submitted (chữ, chỉ ở cột counted; submitted dạng NNNN-TT-NN),
-     not_applicable (mã các tiêu chí "Không áp dụng", cách nhau một dấu cách; trống nếu không có).
+     not_applicable (mã các tiêu chí "Không áp dụng", cách nhau một dấu cách; trống nếu không có),
+     na_overturned (chỉ ở cột verified: mã các tiêu chí Thường trực Ban đã bác "Không áp dụng" khi
+     thẩm định; các tiêu chí này được chấm theo điểm thẩm định).
    - status = "missing": một dòng, key, self, counted để trống.
    Số ghi dạng số (không phải chữ), đã làm tròn 2 chữ số như hàm ROUND của Excel.
 3. Trang 'Thẩm định': mỗi đơn vị đã nộp × tiêu chí một dòng; ô "Điểm thẩm định" (tên rv_<ĐƠN VỊ>_<mã>,
@@ -140,7 +147,11 @@ Bảng tổng hợp của phường (ward master), layout_version 2 — cách đ
    'bdg-workbook review' đọc các ô này theo tên, đối chiếu với trang 'Dữ liệu'.
 4. Trang 'Nhật ký thẩm định' (tên audit_log: dòng tiêu đề AUDIT_COLUMNS và mỗi điều chỉnh một dòng,
    giữ lại mọi vòng trước).
-5. Các trang hiển thị khác (Tổng hợp, Phụ lục chi tiết, …) dành cho người đọc và để in; không đọc
+5. Các trang 'Phát hiện', 'Minh chứng', 'Điểm thưởng', 'Tệp đã nhận': bảng (dòng tiêu đề và các dòng)
+   có tên xác định findings_table, evidence_table, bonus_table, files_table; meta tables_hash =
+   SHA-256 của các bảng này (layout.master.tables_hash). Bản thẩm định chép lại các bảng (thêm phát
+   hiện của vòng thẩm định, cập nhật điểm được tính và số lỗi/cảnh báo).
+6. Các trang hiển thị khác (Tổng hợp, Phụ lục chi tiết, …) dành cho người đọc và để in; không đọc
    số liệu từ các trang này.
 """
 
@@ -153,6 +164,12 @@ def data_hash(rows: list[list[Any]]) -> str:
     plain = [[_canonical(v) for v in row] for row in rows]
     payload = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def tables_hash(tables: dict[str, list[list[Any]]]) -> str:
+    """SHA-256 of the carried tables (CARRIED_TABLES order; each row prefixed by its sheet), as meta
+    ``tables_hash`` records it."""
+    return data_hash([[sheet, *row] for sheet in CARRIED_TABLES for row in tables.get(sheet, [])])
 
 
 def _canonical(value: Any) -> Any:

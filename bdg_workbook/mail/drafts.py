@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from email import policy
 from email.header import Header
@@ -14,6 +13,7 @@ from pathlib import Path
 from string import Template
 from typing import Any, Iterable
 
+from bdg_workbook.domain.selection import parse_codes
 from bdg_workbook.writing.safe_text import atomic_write_bytes
 from bdg_workbook.domain.errors import BdgError, TemplateError
 from bdg_workbook.workbook.generate import workbook_filename
@@ -235,7 +235,7 @@ def set_address(msg: EmailMessage, name: str, display: str, addr: str) -> None:
 
 def select_departments(setup: Setup, only: Iterable[str] | None) -> list[Department]:
     """Departments in list order, restricted to ``only`` codes (comma or space separated accepted)."""
-    codes = [c for item in only or () for c in re.split(r"[,\s]+", item.strip().upper()) if c]
+    codes = parse_codes(only)
     if not codes:
         return list(setup.departments)
     known = {d.code for d in setup.departments}

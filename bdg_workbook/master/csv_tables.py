@@ -52,7 +52,8 @@ def frame_csv_bytes(frame: pd.DataFrame, labels: dict[str, str] | None = None, i
         if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
             return format(Decimal(str(value)), ".2f")
         return csv_safe(clean_cell_text(value))
-    out = frame.map(cell)
+    # column by column with Series.map (DataFrame.map needs pandas 2.1; setup.cfg allows 2.0)
+    out = pd.DataFrame({i: frame.iloc[:, i].map(cell) for i in range(frame.shape[1])}, index=frame.index)
     out.columns = [csv_safe(clean_cell_text((labels or {}).get(c, c))) for c in frame.columns]
     keep_index = index_label is not None
     if keep_index:

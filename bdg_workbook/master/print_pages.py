@@ -25,6 +25,7 @@ DEFAULT_ROW_PT = 16.0      # height of a row left at the default
 NAME_WIDTH = 18.5          # summary: department column
 TEXT_WIDTH = 46            # appendix: criterion text column
 LABEL_LIMIT = 112          # appendix: criterion text cut to two lines
+ONE_PAGE_MIN_SCALE = 0.75  # the report is shrunk to one page when it needs no more than this (12 pt -> 9 pt)
 
 
 @dataclass(frozen=True)
@@ -97,11 +98,23 @@ def write_summary(sheet: PrintSheet, st: Styles, result: CollectResult,
     merge_text(sheet, row, 0, row, last, closing, st(size=13, align="justify", valign="top", text_wrap=True))
     sheet.set_row(row, row_height(estimate_lines(closing, width, 13), 13))
     end = _signature_block(sheet, st, result, row + 2, split, last)
-    keep_together(sheet, row, end, width, carry_from=max(placement.first_row, placement.last_row - 1))
+    one_page = fits_one_page(sheet, end, width)
+    if not one_page:
+        keep_together(sheet, row, end, width, carry_from=max(placement.first_row, placement.last_row - 1))
     sheet.print_area(0, 0, end, last)
     page_setup(sheet, landscape=False, repeat=(placement.header_row, placement.header_row),
                hide_first_number=True)
+    if one_page:
+        sheet.fit_to_pages(1, 1)
     return placement
+
+
+def fits_one_page(sheet: PrintSheet, last: int, width_units: float) -> bool:
+    """Whether rows 0..``last`` go on one A4 page when shrunk at most to ONE_PAGE_MIN_SCALE (then the report
+    is printed fit to one page, in Excel and LibreOffice alike); longer reports run over pages."""
+    scale = min(1.0, PORTRAIT_WIDTH_MM / (width_units * MM_PER_UNIT))
+    height = sum(_row_points(sheet, r) for r in range(last + 1))
+    return height * scale * ONE_PAGE_MIN_SCALE <= PORTRAIT_HEIGHT_PT
 
 
 def _title_block(sheet: PrintSheet, st: Styles, result: CollectResult, row: int, last: int, width: float) -> int:
@@ -140,9 +153,8 @@ def keep_together(sheet: PrintSheet, first: int, last: int, width_units: float, 
 
 
 def _row_points(sheet: PrintSheet, row: int) -> float:
-    """Height of a row in points (xlsxwriter keeps set heights in pixels)."""
-    size = sheet.row_sizes.get(row)
-    return size[0] * 0.75 if size and size[0] else DEFAULT_ROW_PT
+    """Height of a row in points, as given to ``set_row`` (``PrintSheet.row_points``; not xlsxwriter's own record)."""
+    return sheet.row_points.get(row) or DEFAULT_ROW_PT
 
 
 def _national_header(sheet: PrintSheet, st: Styles, result: CollectResult, split: int, last: int) -> int:
@@ -213,7 +225,7 @@ def _summary_table(sheet: PrintSheet, st: Styles, result: CollectResult, cols: l
                  st(size=11, valign="vcenter", text_wrap=True, border=1))
         sheet.set_row(row, row_height(estimate_lines(item.department.short_name, NAME_WIDTH, 11), 11))
         if item.result is None:
-            merge_text(sheet, row, 2, row, len(cols) - 3, NOT_RETURNED_VI,
+            merge_text(sheet, row, 2, row, len(cols) - 3, result.not_returned_label(item.department.code),
                        st(size=11, italic=True, align="center", valign="vcenter", border=1))
             for c in (len(cols) - 2, len(cols) - 1):
                 put_number(sheet, row, c, None, st(size=11, border=1))

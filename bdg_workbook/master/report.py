@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Mapping
 from xlsxwriter.workbook import Workbook
 
 from bdg_workbook import __version__
+from bdg_workbook.domain.numbers import format_number, format_points
 from bdg_workbook.layout.master import (FILE_STATUS_VI, MASTER_KIND, MASTER_LAYOUT_VERSION, MASTER_SHEETS, SHEET_APPENDIX,
                             SHEET_AUDIT, SHEET_BONUS, SHEET_CHART, SHEET_DATA, SHEET_EVIDENCE, SHEET_FILES,
                             SHEET_FINDINGS, SHEET_META, SHEET_MISSING, SHEET_REVIEW, SHEET_SUMMARY)
@@ -31,10 +32,13 @@ from bdg_workbook.master.tables import (NUMBER, Table, bonus_table, data_hash, d
 from bdg_workbook.domain.result import CollectResult
 from bdg_workbook.master.review_sheets import ReviewEntry, audit_hash, write_audit_sheet, write_review_sheet
 from bdg_workbook.master.csv_tables import merged_csvs
+from bdg_workbook.master.carried import carried_hash, collected_tables, define_table_names
+from bdg_workbook.untrusted.master_view import view_digest_bytes
 from bdg_workbook.writing.safe_text import atomic_write_all, atomic_write_bytes, atomic_write_text, clean_cell_text, csv_safe
 
 GENERATOR = "bdg-workbook"
-CSV_FILES = ("summary.csv", "findings.csv", "evidence.csv")
+CSV_FILES = ("summary.csv", "findings.csv", "evidence.csv")   # for Excel in a Vietnamese locale (csv_bytes)
+EXCEL_VI_DELIMITER = ";"
 
 
 # ---------------------------------------------------------------- master workbook
@@ -43,13 +47,19 @@ CSV_FILES = ("summary.csv", "findings.csv", "evidence.csv")
 Signer = Callable[[Mapping[str, str]], tuple[str, str]]
 
 
+from bdg_workbook.master.previous_season import write_previous_sheet  # noqa: E402
+
+
 def write_master(result: CollectResult, path: Path, signer: Signer | None = None) -> None:
     """Write the ward master workbook to ``path`` atomically (signed when a ``signer`` is given)."""
     atomic_write_bytes(path, master_bytes(result, signer))
 
 
-def master_bytes(result: CollectResult, signer: Signer | None = None) -> bytes:
+def master_bytes(result: CollectResult, signer: Signer | None = None, view_hash: str | None = None) -> bytes:
     """The master workbook as xlsx bytes; the same result gives the same bytes.
+
+    Built twice: the first build's visible content is hashed (``master_view``) into meta ``view_hash``,
+    which the signature covers, so an edited printed total no longer verifies.
 
     ``signer(meta) -> (key_id, signature)`` fills the two signature rows of the meta sheet, e.g.
     ``lambda meta: key.sign(meta, signing.SIGNED_MASTER_KEYS)``; without it they stay empty.
@@ -65,11 +75,18 @@ def master_bytes(result: CollectResult, signer: Signer | None = None) -> bytes:
     write_review_sheet(workbook, sheets[SHEET_REVIEW], st, result.setup.table, entries, result.setup.config.year, 1)
     write_audit_sheet(workbook, sheets[SHEET_AUDIT], st, [], result.setup.config.year)
     _write_tables(sheets, st, result)
+    carried = collected_tables(result)
+    define_table_names(workbook, carried)
     write_chart(workbook, sheets[SHEET_CHART], st, result, placement)
+    write_previous_sheet(workbook, st, result)   # only when last season is known (issue 15)
     rows = data_rows(result)
     write_data(workbook, sheets[SHEET_DATA], rows, SHEET_DATA)
     meta = master_meta(result, data_hash(rows))
     meta["audit_hash"] = audit_hash([])
+    meta["tables_hash"] = carried_hash(carried)
+    if view_hash is None:   # first build: what the sheets show, read back as a verifier will read it
+        view_hash = view_digest_bytes(master_bytes(result, None, ""))
+    meta["view_hash"] = view_hash
     if signer is not None:
         meta["key_id"], meta["signature"] = signer(dict(meta))
     write_meta(workbook, sheets[SHEET_META], meta)
@@ -155,9 +172,11 @@ def write_json(result: CollectResult, path: Path) -> None:
 
 
 def csv_bytes(table: Table) -> bytes:
-    """A table as RFC 4180 CSV in UTF-8 with BOM (Excel reads Vietnamese); text cells neutralised."""
+    """A table as CSV for Excel in a Vietnamese locale (opens by double-click in the right columns): ``;``
+    between cells (the vi-VN list separator), decimal comma (``152,75``), UTF-8 with BOM, CRLF; text cells
+    neutralised. (``criteria.csv``/``detail.csv`` are the machine tables: comma, decimal point.)"""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=EXCEL_VI_DELIMITER, lineterminator="\r\n")
     writer.writerow([csv_safe(clean_cell_text(c.label)) for c in table.columns])
     for row in table.rows:
         writer.writerow([_csv_value(value, col.kind == NUMBER) for col, value in zip(table.columns, row)])
@@ -168,7 +187,7 @@ def _csv_value(value: Any, decimal_places: bool) -> str:
     if value is None:
         return ""
     if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
-        return format(Decimal(str(value)), ".2f") if decimal_places else str(value)
+        return format_points(Decimal(str(value))) if decimal_places else format_number(Decimal(str(value)))
     return csv_safe(clean_cell_text(value))
 
 
@@ -243,8 +262,10 @@ def manifest_path_for(master: Path) -> Path:
 
 def write_outputs(result: CollectResult, master: Path, json_path: Path | None = None,
                   csv_folder: Path | None = None, manifest: Path | None = None,
-                  signer: Signer | None = None) -> list[Path]:
-    """Master, optional JSON and CSV exports and the manifest listing them all, written as one atomic step.
+                  signer: Signer | None = None,
+                  before_replace: Callable[[list[Path]], object] | None = None) -> list[Path]:
+    """Master, optional JSON and CSV exports and the manifest listing them all, written as one atomic step
+    (``before_replace(targets)``: see ``safe_text.atomic_write_all``).
 
     Every file is built in memory first and staged beside its target; only then are they all renamed into
     place, so a failure leaves every previous output as it was. Returns every path written.
@@ -259,5 +280,5 @@ def write_outputs(result: CollectResult, master: Path, json_path: Path | None = 
     manifest = Path(manifest or manifest_path_for(Path(master)))
     text = json.dumps(manifest_dict(result, manifest, list(files), files), ensure_ascii=False, indent=2) + "\n"
     files[manifest] = text.encode("utf-8")
-    atomic_write_all(list(files.items()))
+    atomic_write_all(list(files.items()), before_replace)
     return list(files)

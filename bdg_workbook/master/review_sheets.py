@@ -19,7 +19,7 @@ from bdg_workbook.master.print_pages import short_label
 from bdg_workbook.master.sheets import HEADER_ROW, write_table
 from bdg_workbook.master.style import PrintSheet, Styles, estimate_lines, merge_text, page_setup, put_number, put_text, row_height
 from bdg_workbook.master.tables import INTEGER, NUMBER, TEXT, Column, Table, data_hash
-from bdg_workbook.domain.scoring import ScoreCard
+from bdg_workbook.domain.scoring import NOT_APPLICABLE, ScoreCard, target_and_result
 from bdg_workbook.workbook.strict_writer import checked
 
 INPUT_FILL = "#FFF2CC"
@@ -63,7 +63,8 @@ def review_note(next_round: int) -> str:
     """The instructions printed above the review table."""
     return ("Thường trực Ban đối chiếu hồ sơ minh chứng và sửa điểm ở cột “Điểm thẩm định” (ô màu vàng, đã điền sẵn "
             "điểm đang được tính; từ 0 đến điểm tối đa của tiêu chí). Mỗi điểm sửa phải ghi lý do ở cột “Lý do điều "
-            "chỉnh”; các ô khác bị khóa. Lưu tệp (giữ dạng .xlsx) rồi chạy: bdg-workbook review <tệp này> — chương "
+            "chỉnh”. Tiêu chí đơn vị chọn “Không áp dụng” được điền sẵn chữ đó: muốn bác, nhập điểm (0 đến điểm tối đa) "
+            "và ghi lý do — tiêu chí được chấm theo điểm đó và tính vào thang điểm cơ bản; các ô khác bị khóa. Lưu tệp (giữ dạng .xlsx) rồi chạy: bdg-workbook review <tệp này> — chương "
             f"trình kiểm tra, tính lại tổng điểm, xếp hạng, xếp loại và ghi bản thẩm định vòng {next_round}.")
 
 
@@ -87,13 +88,15 @@ def write_review_sheet(workbook: Workbook, sheet: PrintSheet, st: Styles, table:
     row = REVIEW_HEADER_ROW + 1
     by_max: dict[Decimal, list[str]] = {}
     reasons: list[str] = []
+    na_cells: list[tuple[str, Decimal]] = []
     if not entries:
         merge_text(sheet, row, 0, row, last, "(Không có đơn vị nào đã nộp để thẩm định.)",
                    st(size=SIZE, italic=True, align="center"))
         row += 1
     for number, entry in enumerate(entries, 1):
-        row = _department_block(workbook, sheet, st, table, entry, number, row, by_max, reasons)
+        row = _department_block(workbook, sheet, st, table, entry, number, row, by_max, reasons, na_cells)
     _validations(sheet, by_max, reasons)
+    _na_validations(sheet, na_cells)
     sheet.freeze_panes(REVIEW_HEADER_ROW + 1, 0)
     sheet.print_area(0, 0, max(row - 1, REVIEW_HEADER_ROW), last)
     page_setup(sheet, landscape=True, repeat=(REVIEW_HEADER_ROW, REVIEW_HEADER_ROW))
@@ -101,7 +104,8 @@ def write_review_sheet(workbook: Workbook, sheet: PrintSheet, st: Styles, table:
 
 
 def _department_block(workbook: Workbook, sheet: PrintSheet, st: Styles, table: CriteriaTable, entry: ReviewEntry,
-                      number: int, row: int, by_max: dict[Decimal, list[str]], reasons: list[str]) -> int:
+                      number: int, row: int, by_max: dict[Decimal, list[str]], reasons: list[str],
+                      na_cells: list[tuple[str, Decimal]]) -> int:
     """A heading row for the department, then one row per criterion; returns the next free row."""
     dept, last = entry.department, len(REVIEW_COLUMNS) - 1
     head = (f"{number}. {dept.code} – {dept.name}: tự chấm {format_points(entry.self_card.total)}; sau kiểm tra "
@@ -116,25 +120,35 @@ def _department_block(workbook: Workbook, sheet: PrintSheet, st: Styles, table: 
     edit = st(size=SIZE, num_format="0.00", align="right", valign="vcenter", border=1, bold=True, locked=False,
               bg_color=INPUT_FILL)
     reason = st(size=SIZE, valign="vcenter", text_wrap=True, border=1, locked=False, bg_color=INPUT_FILL)
+    edit_text = st(size=SIZE, align="right", valign="vcenter", border=1, italic=True, text_wrap=True, locked=False,
+                   bg_color=INPUT_FILL)
     col = {role: review_column(role) for role, _l, _w in REVIEW_COLUMNS}
     for i, crit in enumerate(table.criteria, 1):
         put_number(sheet, row, col["no"], i, center)
         put_text(sheet, row, col["department"], dept.code, center)
         put_text(sheet, row, col["code"], crit.code, center)
         label = short_label(crit.text, 100)
-        if not entry.prefill_card.items[crit.code].applicable:
-            label += " (đơn vị chọn Không áp dụng)"
+        shown = target_and_result(crit, entry.counted_card.inputs.get(crit.code))   # issue 13.1: side by side
+        label += f" [{shown}]" if shown else ""
+        not_applicable = not entry.prefill_card.items[crit.code].applicable
+        if not_applicable:
+            label += " (đơn vị chọn Không áp dụng; muốn bác: nhập điểm và lý do)"
         put_text(sheet, row, col["text"], label, text)
         put_number(sheet, row, col["max"], crit.max, num)
         put_number(sheet, row, col["self"], entry.self_card.items[crit.code].points, num)
         put_number(sheet, row, col["counted"], entry.counted_card.items[crit.code].points, num)
-        put_number(sheet, row, col["verified"], entry.prefill_card.items[crit.code].points, edit)
+        if not_applicable:
+            put_text(sheet, row, col["verified"], NOT_APPLICABLE, edit_text)
+            na_cells.append((xl_rowcol_to_cell(row, col["verified"]), crit.max))
+        else:
+            put_number(sheet, row, col["verified"], entry.prefill_card.items[crit.code].points, edit)
         put_text(sheet, row, col["reason"], "", reason)
         for role in ("self", "counted", "verified", "reason"):
             cell = xl_rowcol_to_cell(row, col[role])
             checked(workbook.define_name(review_name(role, dept.code, crit.code), "=" + absolute(SHEET_REVIEW, cell)),
                     f"tên ô thẩm định {dept.code} {crit.code}")
-        by_max.setdefault(crit.max, []).append(xl_rowcol_to_cell(row, col["verified"]))
+        if not not_applicable:
+            by_max.setdefault(crit.max, []).append(xl_rowcol_to_cell(row, col["verified"]))
         reasons.append(xl_rowcol_to_cell(row, col["reason"]))
         sheet.set_row(row, row_height(estimate_lines(label, REVIEW_COLUMNS[col["text"]][2], SIZE), SIZE))
         row += 1
@@ -162,6 +176,23 @@ def _validations(sheet: PrintSheet, by_max: dict[Decimal, list[str]], reasons: l
             "error_title": "Lý do quá dài",
             "error_message": f"Lý do điều chỉnh ghi tối đa {REASON_MAX_CHARS} ký tự.",
         }), "kiểm tra dữ liệu ô lý do")
+
+
+def _na_validations(sheet: PrintSheet, cells: list[tuple[str, Decimal]]) -> None:
+    """A cell prefilled "Không áp dụng" takes that text back or a number from 0 to the criterion's maximum."""
+    for cell, top in cells:
+        shown = format_number(top)
+        checked(sheet.data_validation(cell, {
+            "validate": "custom",
+            "value": f'=OR(TRIM({cell})="{NOT_APPLICABLE}",AND(ISNUMBER({cell}),{cell}>=0,'
+                     f'{cell}<={format(top.normalize(), "f")}))',
+            "ignore_blank": True,
+            "input_title": "Không áp dụng?",
+            "input_message": f"Giữ “{NOT_APPLICABLE}”, hoặc bác: nhập điểm 0 đến {shown} và ghi lý do bên phải.",
+            "error_title": "Giá trị không hợp lệ",
+            "error_message": f"Ghi “{NOT_APPLICABLE}” hoặc một số từ 0 đến {shown}.",
+            "error_type": "stop",
+        }), "kiểm tra dữ liệu ô không áp dụng")
 
 
 AUDIT_TABLE_COLUMNS = (Column(AUDIT_COLUMNS[0], INTEGER, 6), Column(AUDIT_COLUMNS[1], TEXT, 17),

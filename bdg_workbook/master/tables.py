@@ -112,7 +112,7 @@ def summary_table(result: CollectResult) -> Table:
     for i, item in enumerate(summary_rows(result), 1):
         dept, r = item.department, item.result
         if r is None:
-            rows.append([i, dept.code, dept.name, NOT_RETURNED_VI] + [None] * (len(cols) - 4))
+            rows.append([i, dept.code, dept.name, result.not_returned_label(dept.code)] + [None] * (len(cols) - 4))
             continue
         card = r.card
         rows.append([i, dept.code, dept.name, "Đã nộp"]
@@ -218,9 +218,15 @@ FILE_COLUMNS = (Column("TT", INTEGER, 5), Column("Tệp", TEXT, 28), Column("Đ�
                 Column("Số lỗi", INTEGER, 7), Column("Số cảnh báo", INTEGER, 9))
 
 
+def _file_status(f: Any) -> str:
+    """The file's status in Vietnamese, with the reason when it is not counted."""
+    label = FILE_STATUS_VI.get(f.status, f.status)
+    return f"{label}: {f.reason}" if getattr(f, "reason", "") else label
+
+
 def files_table(result: CollectResult) -> Table:
     """Every input file with its department, status in Vietnamese, SHA-256 and finding counts."""
-    rows = [[i, f.display_name, f.department, FILE_STATUS_VI.get(f.status, f.status), f.sha256, f.size,
+    rows = [[i, f.display_name, f.department, _file_status(f), f.sha256, f.size,
              f.errors, f.warnings] for i, f in enumerate(result.files, 1)]
     return Table(FILE_COLUMNS, rows)
 
@@ -259,6 +265,9 @@ def data_rows(result: CollectResult, counted: Mapping[str, tuple[ScoreCard, int]
         rows.append(line("rank", None, before_rank, r.rank))
         extra = {"errors": r.errors, "warnings": r.warnings, "file": r.file, "sha256": r.sha256,
                  "submitted": r.submitted.isoformat() if r.submitted else None,
-                 "not_applicable": NA_SEPARATOR.join(c for c, it in now.items.items() if not it.applicable) or None}
+                 "not_applicable": NA_SEPARATOR.join(c for c, it in before.items.items() if not it.applicable) or None}
         rows += [line(k, None, v) for k, v in extra.items()]
+        if counted is not None:   # N/A the ward overturned in a review (issue 13.2): verified column only
+            overturned = [c for c, it in before.items.items() if not it.applicable and now.items[c].applicable]
+            rows.append(line("na_overturned", None, None, NA_SEPARATOR.join(overturned) or None))
     return rows

@@ -7,15 +7,19 @@ from decimal import Decimal
 from pathlib import Path
 
 from bdg_workbook.domain.numbers import format_points
-from bdg_workbook.layout.master import (REVIEWED_MASTER_SHEETS, SHEET_APPENDIX, SHEET_AUDIT, SHEET_CHART, SHEET_DATA,
-                            SHEET_FINDINGS, SHEET_META, SHEET_MISSING, SHEET_REVIEW, SHEET_SUMMARY)
+from bdg_workbook.layout.master import (REVIEWED_MASTER_SHEETS, SHEET_APPENDIX, SHEET_AUDIT, SHEET_BONUS, SHEET_CHART,
+                            SHEET_DATA, SHEET_EVIDENCE, SHEET_FILES, SHEET_FINDINGS, SHEET_META, SHEET_MISSING,
+                            SHEET_REVIEW, SHEET_SUMMARY)
+from bdg_workbook.master.carried import carried_hash, define_table_names, reviewed_tables, severity_counts
+from bdg_workbook.master.tables import Table
 from bdg_workbook.master.report import Signer, master_meta, new_workbook
 from bdg_workbook.master.print_pages import MOVEMENT, write_appendix, write_summary
 from bdg_workbook.master.sheets import write_chart, write_data, write_meta, write_table
 from bdg_workbook.master.style import PrintSheet, Styles
-from bdg_workbook.master.tables import average_total, data_hash, data_rows, findings_table, missing_table, rating_counts
+from bdg_workbook.master.tables import average_total, data_hash, data_rows, missing_table, rating_counts
 from bdg_workbook.review.review_round import ReviewOutcome
 from bdg_workbook.master.review_sheets import ReviewEntry, audit_hash, write_audit_sheet, write_review_sheet
+from bdg_workbook.untrusted.master_view import view_digest_bytes
 from bdg_workbook.writing.safe_text import atomic_write_bytes
 from bdg_workbook.domain.scoring import excel_round
 
@@ -29,8 +33,11 @@ def write_reviewed_master(outcome: ReviewOutcome, path: Path, signer: Signer | N
     atomic_write_bytes(path, reviewed_master_bytes(outcome, signer))
 
 
-def reviewed_master_bytes(outcome: ReviewOutcome, signer: Signer | None = None) -> bytes:
-    """The reviewed master as xlsx bytes: report, appendix (verified/counted/self), review sheet, audit log."""
+def reviewed_master_bytes(outcome: ReviewOutcome, signer: Signer | None = None, view_hash: str | None = None) -> bytes:
+    """The reviewed master as xlsx bytes: report, appendix (verified/counted/self), review sheet, audit log.
+
+    Built twice, like ``master.report.master_bytes``: the signature covers meta ``view_hash``, the hash
+    of what every sheet shows."""
     view = outcome.view()
     year = view.setup.config.year
     buffer = io.BytesIO()
@@ -47,11 +54,10 @@ def reviewed_master_bytes(outcome: ReviewOutcome, signer: Signer | None = None) 
                for d in outcome.departments]
     write_review_sheet(workbook, sheets[SHEET_REVIEW], st, view.setup.table, entries, year, outcome.round + 1)
     write_audit_sheet(workbook, sheets[SHEET_AUDIT], st, outcome.audit, year)
-    findings = findings_table(view)
-    write_table(sheets[SHEET_FINDINGS], st, f"CÁC PHÁT HIỆN KHI THẨM ĐỊNH VÒNG {outcome.round}",
-                f"{outcome.error_count} lỗi, {outcome.warning_count} cảnh báo khi đọc tệp "
-                f"{outcome.master.display_name}; các phát hiện khi thu thập xem ở bản tổng hợp do collect ghi",
-                findings)
+    cards = {d.result.department.code: d.result.card for d in outcome.departments}
+    carried, lost = reviewed_tables(view, outcome.master.tables, outcome.findings, cards)
+    write_carried_tables(sheets, st, outcome, carried, lost)
+    define_table_names(workbook, carried)
     missing = missing_table(view)
     write_table(sheets[SHEET_MISSING], st, "CÁC ĐƠN VỊ CHƯA NỘP BẢNG TỰ CHẤM ĐIỂM", f"{len(missing.rows)} đơn vị",
                 missing, landscape=False, empty_text="Tất cả các đơn vị đã nộp.")
@@ -61,13 +67,43 @@ def reviewed_master_bytes(outcome: ReviewOutcome, signer: Signer | None = None) 
     meta = master_meta(view, data_hash(rows))
     meta.update({k: outcome.master.meta.get(k, "") for k in KEPT_META})
     meta.update({"review_round": str(outcome.round), "previous_file": outcome.master.display_name,
-                 "previous_sha256": outcome.master.sha256, "audit_hash": audit_hash(outcome.audit)})
+                 "previous_sha256": outcome.master.sha256, "audit_hash": audit_hash(outcome.audit),
+                 "tables_hash": carried_hash(carried)})
+    if view_hash is None:
+        view_hash = view_digest_bytes(reviewed_master_bytes(outcome, None, ""))
+    meta["view_hash"] = view_hash
     if signer is not None:
         meta["key_id"], meta["signature"] = signer(dict(meta))
     write_meta(workbook, sheets[SHEET_META], meta)
     sheets[SHEET_SUMMARY].activate()
     workbook.close()
     return buffer.getvalue()
+
+
+def write_carried_tables(sheets: dict, st: Styles, outcome: ReviewOutcome, tables: dict[str, Table],
+                         lost: list[str]) -> None:
+    """Findings (collect and every review round), evidence, bonus (points in force) and files of this version."""
+    year, source = outcome.setup.config.year, outcome.master.display_name
+    errors, warnings = severity_counts(tables[SHEET_FINDINGS])
+    notes = {
+        SHEET_FINDINGS: (f"CÁC PHÁT HIỆN KHI KIỂM TRA VÀ THẨM ĐỊNH BẢNG TỰ CHẤM ĐIỂM NĂM {year}",
+                         f"{errors} lỗi, {warnings} cảnh báo, {len(tables[SHEET_FINDINGS].rows)} dòng: phát hiện khi "
+                         f"thu thập và qua {outcome.round} vòng thẩm định (vòng {outcome.round}: {outcome.error_count} "
+                         f"lỗi, {outcome.warning_count} cảnh báo khi đọc tệp {source})"),
+        SHEET_EVIDENCE: ("SỔ MINH CHỨNG TỔNG HỢP CỦA CÁC ĐƠN VỊ",
+                         f"{len(tables[SHEET_EVIDENCE].rows)} dòng minh chứng do các đơn vị kê (giữ nguyên như trong "
+                         "tệp; cột Dòng là số dòng trong trang Minh chứng của tệp đơn vị)"),
+        SHEET_BONUS: ("THUYẾT MINH ĐIỂM THƯỞNG CỦA CÁC ĐƠN VỊ",
+                      f"{len(tables[SHEET_BONUS].rows)} mục; điểm được tính là điểm của tiêu chí sau thẩm định vòng "
+                      f"{outcome.round}"),
+        SHEET_FILES: ("CÁC TỆP ĐÃ NHẬN",
+                      f"{len(tables[SHEET_FILES].rows)} tệp nhận khi thu thập (chép từ bản tổng hợp); SHA-256 để đối "
+                      "chiếu tệp gốc"),
+    }
+    for sheet, (title, note) in notes.items():
+        if sheet in lost or (not outcome.master.tables.get(sheet) and sheet != SHEET_FINDINGS):
+            note += f"; bảng của tệp {source} không đọc được hoặc không có: xem bản tổng hợp do lệnh collect ghi"
+        write_table(sheets[sheet], st, title, note, tables[sheet], empty_text="(Không có)")
 
 
 def review_paragraphs(outcome: ReviewOutcome) -> list[str]:
@@ -92,8 +128,9 @@ def review_paragraphs(outcome: ReviewOutcome) -> list[str]:
         lead += (f" Điểm tổng bình quân sau thẩm định là {format_points(avg)}/{format(table.total_max.normalize(), 'f')}"
                  f" điểm (sau kiểm tra, trước thẩm định: {format_points(before)}). Xếp loại: {bands}.")
     check = (f"Điểm của từng đơn vị dưới đây là điểm thẩm định; điểm tự chấm, điểm sau kiểm tra và điểm thẩm định "
-             f"từng tiêu chí xem tại trang “{SHEET_APPENDIX}” và “{SHEET_REVIEW}”. Minh chứng và các phát hiện khi "
-             f"thu thập xem ở bản tổng hợp do lệnh collect ghi. Kết quả cụ thể như sau:")
+             f"từng tiêu chí xem tại trang “{SHEET_APPENDIX}” và “{SHEET_REVIEW}”; minh chứng, thuyết minh điểm "
+             f"thưởng và các phát hiện xem tại trang “{SHEET_EVIDENCE}”, “{SHEET_BONUS}”, “{SHEET_FINDINGS}”. "
+             f"Kết quả cụ thể như sau:")
     return ["    " + lead, "    " + check]
 
 

@@ -155,7 +155,11 @@ def _integrity_findings(master: MasterFile, keyring: KeyRing | None) -> list[Fin
     integrity = check_integrity(master, keyring)
     out = [_hash_finding(master, sheet, reason) for sheet, reason in integrity.problems]
     ver = integrity.verification
-    if ver is None:
+    if ver is None and master.meta.get("signature", "").strip():   # signed, but no key to check it with
+        out.append(make("R13", file=master.display_name, sheet=SHEET_META, value=master.meta.get("key_id", ""),
+                        reason="không có --keys/--key, biến môi trường BDG_SIGNING_KEY hay tệp "
+                               "keys/ward-signing.key ở thư mục đang chạy"))
+    elif ver is None:
         out.append(make("R08", file=master.display_name, sheet=SHEET_META))
     elif ver.status != VALID:
         out.append(make("R07", file=master.display_name, sheet=SHEET_META, value=ver.key_id, reason=ver.message))
@@ -204,7 +208,8 @@ def _review_department(outcome: ReviewOutcome, data: DeptData) -> None:
     own = score_points(table, data.points(codes, 0), na)
     counted = score_points(table, data.points(codes, 1), na)
     column = data.in_force_column()
-    prefill = score_points(table, data.points(codes, column), na)
+    in_force_na = set(data.not_applicable_at(column))
+    prefill = score_points(table, data.points(codes, column), in_force_na)
     for card, col in ((own, 0), (counted, 1), (prefill, column)):
         if card.total != data.number("total", col):
             outcome.findings.append(_hash_finding(master, SHEET_DATA, f"tổng điểm của đơn vị {data.code} ghi trong "
@@ -215,10 +220,12 @@ def _review_department(outcome: ReviewOutcome, data: DeptData) -> None:
     for crit in table.criteria:
         _locked_cells(outcome, data, crit.code, own, counted)
         verdict = judge(crit, points[crit.code], master.review.get(review_name("verified", data.code, crit.code)),
-                        master.review.get(review_name("reason", data.code, crit.code)), crit.code in na)
+                        master.review.get(review_name("reason", data.code, crit.code)), crit.code in in_force_na)
         _record(outcome, data, crit, points[crit.code], verdict)
         points[crit.code] = verdict.points
-    verified = score_points(table, points, na)
+        if verdict.overturns_na:
+            in_force_na.discard(crit.code)
+    verified = score_points(table, points, in_force_na)
     _cap_warnings(outcome, data, prefill, verified)
     department = next(d for d in outcome.setup.departments if d.code == data.code)
     submitted = _date(data.text("submitted"))
@@ -239,8 +246,9 @@ def _record(outcome: ReviewOutcome, data: DeptData, crit: Any, before: Decimal, 
                    before=format_points(before), max=format_points(crit.max), name=name, reason=verdict.reason)
     outcome.findings.append(finding)
     if verdict.changed:
+        reason = f"Bác “Không áp dụng” của đơn vị: {verdict.reason}" if verdict.overturns_na else verdict.reason
         outcome.audit.append(AuditLine(outcome.round, outcome.generated_at, data.code, data.name, crit.code,
-                                       before, verdict.points, verdict.reason, outcome.master.display_name))
+                                       before, verdict.points, reason, outcome.master.display_name))
 
 
 def _locked_cells(outcome: ReviewOutcome, data: DeptData, code: str, own: ScoreCard, counted: ScoreCard) -> None:

@@ -1,4 +1,5 @@
-"""The district master: Phòng LĐ-TB&XH's report on every ward (A4, NĐ 30/2020), appendix, ranking, provenance."""
+"""The roll-up master of the level above (district in 2024, province later; ``Config.above``): its report on
+every ward (A4, NĐ 30/2020), appendix, ranking, provenance. Every name of that level comes from the config."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from bdg_workbook.master.style import (FONT, PrintSheet, Styles, estimate_lines,
 from bdg_workbook.master.tables import FINDING_COLUMNS, INTEGER, NUMBER, TEXT, Column, Table, data_hash
 from bdg_workbook.writing.safe_text import atomic_write_bytes, atomic_write_text, clean_cell_text
 from bdg_workbook.domain.scoring import excel_round
+from bdg_workbook.domain.model import split_area
 
 DISTRICT_LAYOUT_VERSION = "1"
 SHEET_SUMMARY = "Tổng hợp"
@@ -32,30 +34,26 @@ SHEET_SOURCES = "Nguồn số liệu"
 SHEET_FINDINGS = "Phát hiện"
 SHEET_DATA = "Dữ liệu"
 SHEET_META = "meta"
-DISTRICT_SHEETS = (SHEET_SUMMARY, SHEET_APPENDIX, SHEET_RANKING, SHEET_SOURCES, SHEET_FINDINGS, SHEET_DATA,
-                   SHEET_META)
+SHEET_UNIT_SOURCES = "Nguồn từng đơn vị"
+DISTRICT_SHEETS = (SHEET_SUMMARY, SHEET_APPENDIX, SHEET_RANKING, SHEET_SOURCES, SHEET_UNIT_SOURCES, SHEET_FINDINGS,
+                   SHEET_DATA, SHEET_META)
 DISTRICT_META_KEYS = ("kind", "layout_version", "template_id", "template_version", "template_hash", "year", "district",
                       "province", "generated_at", "generator", "generator_version", "wards", "merged", "rejected",
                       "data_hash", "key_id", "signature")
 DATA_NAME = "district_data"
-OFFICE_LINES = ("PHÒNG LAO ĐỘNG - THƯƠNG BINH", "VÀ XÃ HỘI")
-OFFICE_NAME = "Phòng Lao động - Thương binh và Xã hội"
-REPORT_SYMBOL = "BC-LĐTBXH"
-ADMIN_PREFIXES = ("thành phố ", "thị xã ", "huyện ", "quận ")
+RANKING_RULE = ("Xếp hạng theo điểm tổng bình quân của tất cả đơn vị thành viên, đơn vị chưa nộp tính 0 điểm "
+                "(một đơn vị không nộp không bao giờ làm phường tăng hạng)")
 
 
-def place_of(district: str) -> str:
-    """The place name a district office writes in its date line: ``thị xã Tịnh Biên`` -> ``Tịnh Biên``."""
-    for prefix in ADMIN_PREFIXES:
-        if district.lower().startswith(prefix):
-            return district[len(prefix):].strip()
-    return district.strip()
+def place_of(area: str) -> str:
+    """The place name of an area's date line: ``thị xã Tịnh Biên`` -> ``Tịnh Biên``."""
+    return split_area(area)[1]
 
 
 def default_district_path(result: DistrictResult, slug: str) -> Path:
-    """``output/<year>/TONGHOP_HUYEN_<year>_<DISTRICT>.xlsx``."""
-    year = result.setup.config.year
-    return Path("output") / str(year) / f"TONGHOP_HUYEN_{year}_{slug or 'HUYEN'}.xlsx"
+    """``output/<year>/TONGHOP_<file_tag>_<year>_<AREA>.xlsx`` (file_tag HUYEN in the 2024 plan)."""
+    year, tag = result.setup.config.year, result.setup.config.above.file_tag
+    return Path("output") / str(year) / f"TONGHOP_{tag}_{year}_{slug or tag}.xlsx"
 
 
 def write_district_outputs(result: DistrictResult, path: Path, signer: Signer | None = None) -> list[Path]:
@@ -73,7 +71,7 @@ def district_bytes(result: DistrictResult, signer: Signer | None = None) -> byte
         "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
         "default_format_properties": {"font_name": FONT, "font_size": 12}})
     year = result.setup.config.year
-    workbook.set_properties({"title": f"Tổng hợp kết quả chấm điểm thi đua năm {year} - {result.district}",
+    workbook.set_properties({"title": f"Tổng hợp kết quả chấm điểm thi đua năm {year} - {area_of(result)}",
                              "subject": "Phong trào thi đua “Vì sự tiến bộ của phụ nữ và Bình đẳng giới”",
                              "author": GENERATOR, "created": created_at(result)})  # type: ignore[arg-type]
     st = Styles(workbook)
@@ -81,10 +79,11 @@ def district_bytes(result: DistrictResult, signer: Signer | None = None) -> byte
     write_district_summary(sheets[SHEET_SUMMARY], st, result)
     write_table(sheets[SHEET_APPENDIX], st, "Phụ lục: BẢNG ĐIỂM CÁC ĐƠN VỊ CỦA TỪNG PHƯỜNG, XÃ",
                 "Điểm đang có hiệu lực của từng đơn vị (thẩm định nếu phường đã thẩm định, nếu không là điểm sau kiểm "
-                "tra); SHA-256 để đối chiếu với tệp gốc", appendix_table(result))
-    write_table(sheets[SHEET_RANKING], st, f"XẾP HẠNG CÁC PHƯỜNG, XÃ NĂM {year}",
-                "Theo điểm tổng bình quân của các đơn vị đã nộp (cao xuống thấp)", ranking_table(result),
-                landscape=False, empty_text="(Không có phường nào được tổng hợp)")
+                f"tra); tệp và SHA-256 của từng đơn vị ở trang “{SHEET_UNIT_SOURCES}”", appendix_table(result))
+    write_table(sheets[SHEET_RANKING], st, f"XẾP HẠNG CÁC PHƯỜNG, XÃ NĂM {year}", RANKING_RULE + " (cao xuống thấp)",
+                ranking_table(result), landscape=False, empty_text="(Không có phường nào được tổng hợp)")
+    write_table(sheets[SHEET_UNIT_SOURCES], st, "NGUỒN SỐ LIỆU TỪNG ĐƠN VỊ",
+                "Tệp tổng hợp của phường, tệp của đơn vị và SHA-256 để đối chiếu với tệp gốc", unit_sources_table(result))
     write_table(sheets[SHEET_SOURCES], st, "NGUỒN SỐ LIỆU: BẢNG TỔNG HỢP CÁC PHƯỜNG GỬI",
                 f"{len(result.files)} tệp trong thư mục {clean_cell_text(result.inbox)}; chữ ký số kiểm tra bằng khóa "
                 "công khai của từng phường", sources_table(result))
@@ -106,22 +105,24 @@ def district_bytes(result: DistrictResult, signer: Signer | None = None) -> byte
 
 def summary_columns(labels: list[str]) -> list[tuple[str, float]]:
     """Header and width of every column of the report's table."""
-    return ([("TT", 4), ("Phường, xã", 17), ("Số đơn vị", 5.6), ("Đã nộp", 5.6), ("Bình quân", 6.6),
+    return ([("TT", 4), ("Phường, xã", 17), ("Số đơn vị", 5.6), ("Đã nộp", 5.6), ("Bình quân (chưa nộp = 0)", 6.6),
              ("Thấp nhất", 6.6), ("Cao nhất", 6.6)] + [(label, 6.2) for label in labels] + [("Xếp hạng", 5.6)])
 
 
 def write_district_summary(sheet: PrintSheet, st: Styles, result: DistrictResult) -> None:
     """NĐ 30 header of the district office, title, summary text, one row per ward, recipients and signer."""
-    year, district = result.setup.config.year, result.district or "quận/huyện"
+    year, above = result.setup.config.year, result.setup.config.above
+    district = area_of(result)
     labels = result.band_labels
     cols = summary_columns(labels)
     last, split = len(cols) - 1, 4
     for i, (_h, width) in enumerate(cols):
         sheet.set_column(i, i, width)
     width = sum(w for _h, w in cols)
-    row = national_header(sheet, st, [f"UBND {district.upper()}", *OFFICE_LINES], f"Số: …/{REPORT_SYMBOL}",
-                          f"{place_of(district)}, ngày … tháng … năm {year}", split, last, len(OFFICE_LINES))
-    row = _title(sheet, st, year, district, row + 1, last, width)
+    row = national_header(sheet, st, list(above.office_header), f"Số: …/{above.report_symbol}",
+                          f"{above.place_name or place_of(district)}, ngày … tháng … năm {year}", split, last,
+                          max(1, len(above.office_header) - 1))
+    row = _title(sheet, st, year, above.authority, row + 1, last, width)
     for para in summary_paragraphs(result):
         merge_text(sheet, row, 0, row, last, para, st(size=13, align="justify", valign="top", text_wrap=True))
         sheet.set_row(row, row_height(estimate_lines(para, width, 13), 13))
@@ -139,14 +140,13 @@ def write_district_summary(sheet: PrintSheet, st: Styles, result: DistrictResult
                f"{district}./.")
     merge_text(sheet, row + 1, 0, row + 1, last, closing, st(size=13, align="justify", valign="top", text_wrap=True))
     sheet.set_row(row + 1, row_height(estimate_lines(closing, width, 13), 13))
-    end = signature_block(sheet, st, [f"UBND {district} (để báo cáo);", "Các phường, xã;", "Lưu: VT, LĐTBXH."],
-                          ["TRƯỞNG PHÒNG"], "", row + 3, split, last)
+    end = signature_block(sheet, st, list(above.recipients), list(above.signer_lines), "", row + 3, split, last)
     keep_together(sheet, row + 1, end, width, carry_from=max(header + 1, row - 2))
     sheet.print_area(0, 0, end, last)
     page_setup(sheet, landscape=False, repeat=(header, header), hide_first_number=True)
 
 
-def _title(sheet: PrintSheet, st: Styles, year: int, district: str, row: int, last: int, width: float) -> int:
+def _title(sheet: PrintSheet, st: Styles, year: int, authority: str, row: int, last: int, width: float) -> int:
     merge_text(sheet, row, 0, row, last, "BÁO CÁO", st(bold=True, size=14, align="center"))
     subject = (f"Kết quả chấm điểm phong trào thi đua “Vì sự tiến bộ của phụ nữ\nvà Bình đẳng giới” năm {year} "
                "của các phường, xã")
@@ -155,7 +155,7 @@ def _title(sheet: PrintSheet, st: Styles, year: int, district: str, row: int, la
     sheet.set_row(row + 1, row_height(2, 14))
     merge_text(sheet, row + 2, 0, row + 2, last, "─" * 9, st(size=12, align="center", valign="top"))
     sheet.set_row(row + 2, 12)
-    text = f"Kính gửi: Ủy ban nhân dân {district}."
+    text = f"Kính gửi: {authority}."
     merge_text(sheet, row + 4, 0, row + 4, last, text, st(size=14, align="center", text_wrap=True))
     sheet.set_row(row + 4, row_height(estimate_lines(text, width, 14), 14))
     return row + 6
@@ -184,9 +184,9 @@ def summary_paragraphs(result: DistrictResult) -> list[str]:
     totals = [t for w in result.wards for t in w.totals]
     departments = sum(len(w.departments) for w in result.wards)
     refused = sum(1 for f in result.files if f.status == "rejected")
-    text = (f"{OFFICE_NAME} {result.district} tổng hợp bảng tổng hợp kết quả chấm điểm của {len(result.wards)} "
+    text = (f"{result.setup.config.above.office} tổng hợp bảng tổng hợp kết quả chấm điểm của {len(result.wards)} "
             f"phường, xã (đã kiểm tra chữ ký số của từng phường): tổng số {departments} đơn vị thành viên Ban Vì sự "
-            f"tiến bộ của phụ nữ và Bình đẳng giới, đã gửi bảng tự chấm điểm {len(totals)} đơn vị.")
+            f"tiến bộ của phụ nữ và Bình đẳng giới, đã gửi bảng tự chấm điểm {len(totals)} đơn vị. {RANKING_RULE}.")
     if totals:
         avg = excel_round(sum(totals, Decimal(0)) / len(totals))
         counts = [sum(w.rating_counts(result.band_labels)[i] for w in result.wards)
@@ -213,26 +213,40 @@ def appendix_table(result: DistrictResult) -> Table:
             Column("Tên đơn vị", TEXT, 28)]
     cols += [Column(f"Phần {code}", NUMBER, 7) for code in sections]
     cols += [Column("Điểm cơ bản", NUMBER, 8), Column("Tổng điểm", NUMBER, 8), Column("Xếp loại", TEXT, 11),
-             Column("Hạng trong phường", INTEGER, 8), Column("Loại điểm", TEXT, 11),
-             Column("Tệp tổng hợp của phường (SHA-256 ở trang Nguồn số liệu)", TEXT, 22),
-             Column("Tệp đơn vị", TEXT, 21), Column("SHA-256 tệp đơn vị", TEXT, 58)]
+             Column("Hạng trong phường", INTEGER, 8), Column("Loại điểm", TEXT, 11)]
     rows = []
     for ward in result.wards:
         for i, d in enumerate(ward.departments, 1):
             head = [ward.ward, i, d.code, d.name]
             if d.card is None:
-                rows.append(head + [None] * (len(sections) + 2) + ["Chưa nộp", None, "", ward.file, "", ""])
+                rows.append(head + [None] * (len(sections) + 2) + ["Chưa nộp", None, ""])
                 continue
             kind = "Thẩm định" if d.verified else "Sau kiểm tra"
             rows.append(head + [d.card.sections[c].capped for c in sections]
-                        + [d.card.base, d.card.total, d.card.rating, d.rank or None, kind, ward.file, d.file,
-                           d.sha256])
+                        + [d.card.base, d.card.total, d.card.rating, d.rank or None, kind])
     return Table(tuple(cols), rows)
+
+
+def unit_sources_table(result: DistrictResult) -> Table:
+    """Provenance of every department's points: the ward's master file, the department's file and its SHA-256."""
+    cols = (Column("Phường, xã", TEXT, 16), Column("Mã đơn vị", TEXT, 9),
+            Column("Tệp tổng hợp của phường (SHA-256 ở trang Nguồn số liệu)", TEXT, 22),
+            Column("Tệp đơn vị", TEXT, 21), Column("SHA-256 tệp đơn vị", TEXT, 58))
+    rows = [[ward.ward, d.code, ward.file, d.file if d.card is not None else "Chưa nộp", d.sha256]
+            for ward in result.wards for d in ward.departments]
+    return Table(cols, rows)
+
+
+def area_of(result: DistrictResult) -> str:
+    """The area the roll-up covers: the configured level's name, else what most wards name."""
+    above = result.setup.config.above
+    return above.name or (result.province if above.level == "province" else result.district)
 
 
 def ranking_table(result: DistrictResult) -> Table:
     """The wards by rank: average, best and lowest total, departments collected, review round."""
-    cols = (Column("Xếp hạng", INTEGER, 8), Column("Phường, xã", TEXT, 24), Column("Bình quân", NUMBER, 10),
+    cols = (Column("Xếp hạng", INTEGER, 8), Column("Phường, xã", TEXT, 24),
+            Column("Bình quân (chưa nộp = 0)", NUMBER, 10),
             Column("Cao nhất", NUMBER, 9), Column("Thấp nhất", NUMBER, 9), Column("Đã nộp/Số đơn vị", TEXT, 11),
             Column("Vòng thẩm định", INTEGER, 9))
     ordered = sorted(result.wards, key=lambda w: (w.rank == 0, w.rank, w.ward))
@@ -329,11 +343,12 @@ def summary_lines(result: DistrictResult, written: list[Path], seconds: float) -
             for w in sorted(result.wards, key=lambda w: (w.rank == 0, w.rank, w.ward))]
     lines = [table(["Hạng", "Phường, xã", "Đã nộp", "Bình quân", "Vòng TĐ", "Tệp"], rows, right={0, 3, 4}), ""]
     refused = sum(1 for f in result.files if f.status == "rejected")
-    lines.append(f"Cấp huyện ({result.district or 'chưa rõ'}): nhận {len(result.files)} tệp, tổng hợp "
+    above = result.setup.config.above
+    lines.append(f"{above.label[:1].upper() + above.label[1:]} ({area_of(result) or 'chưa rõ'}): nhận {len(result.files)} tệp, tổng hợp "
                  f"{len(result.wards)} phường, từ chối {refused} tệp; {result.error_count} lỗi, "
                  f"{result.warning_count} cảnh báo.")
     lines += ["  " + line for line in finding_lines(result.findings)]
-    lines.append(f"Tệp tổng hợp của huyện: {written[0]}")
+    lines.append(f"Tệp tổng hợp {above.label}: {written[0]}")
     lines.append(f"Kèm theo: {', '.join(p.name for p in written[1:])}")
     lines.append(f"Thời gian: {seconds:.2f} giây.")
     return lines

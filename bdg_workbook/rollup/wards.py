@@ -4,7 +4,8 @@ Each ward master is read as untrusted input (``master_read``), its data and audi
 its signature verified with that ward's public key (``--keys``). A master that is unsigned, altered or
 signed by an unknown key is an error finding and is not merged. Every department's points in force
 (verified after a review, else counted) are rescored with ``scoring.score_points`` and must match the
-totals the ward wrote; wards are ranked by the average total of their departments.
+totals the ward wrote; wards are ranked by the average total over all their departments, a department that
+did not submit counting 0 (so 3 of 15 submitted never outranks 4 of 15 with the same scores).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ DISTRICT_KIND = "district_master"
 MODE_WARD, MODE_DISTRICT = "ward", "district"
 MERGED, REJECTED, SUPERSEDED = "merged", "rejected", "superseded"
 STATUS_VI = {MERGED: "Đã tổng hợp", REJECTED: "Bị từ chối", SUPERSEDED: "Không dùng (phường có bản khác được dùng)"}
-CODES = ("D01", "D02", "D03", "D04", "D05", "D06", "D07", "D08", "D09", "F11")
+CODES = ("D01", "D02", "D03", "D04", "D05", "D06", "D07", "D08", "D09", "D10", "D11", "F11")
 
 
 class MixedFolderError(BdgError):
@@ -54,7 +55,7 @@ def detect_mode(inbox: Path) -> str:
         raise MixedFolderError(
             f"Thư mục {inbox} có cả bảng tự chấm của đơn vị ({len(departments)} tệp, ví dụ {departments[0]}) và "
             f"bảng tổng hợp của phường ({len(masters)} tệp, ví dụ {masters[0]}). Tách riêng: thư mục nhận bài của "
-            "phường chỉ chứa tệp các đơn vị gửi; thư mục của cấp huyện chỉ chứa bảng tổng hợp các phường gửi.")
+            "phường chỉ chứa tệp các đơn vị gửi; thư mục của cấp trên chỉ chứa bảng tổng hợp các phường gửi.")
     return MODE_DISTRICT if masters else MODE_WARD
 
 
@@ -103,7 +104,14 @@ class WardResult:
 
     @property
     def average(self) -> Decimal | None:
-        """Average total (Excel ROUND to 2 places), None when no department returned."""
+        """Average total over ALL the ward's departments, a department that did not submit counting 0 (Excel
+        ROUND to 2 places), so a missing return never raises the ward's standing; None when none returned."""
+        totals = self.totals
+        return excel_round(sum(totals, Decimal(0)) / len(self.departments)) if totals else None
+
+    @property
+    def average_submitted(self) -> Decimal | None:
+        """Average total of the departments that submitted (shown for information, not used for ranking)."""
         totals = self.totals
         return excel_round(sum(totals, Decimal(0)) / len(totals)) if totals else None
 
@@ -275,7 +283,28 @@ def _trust_findings(master: MasterFile, ward: str, keyring: KeyRing) -> list[Fin
         out.append(make("D03", file=name, sheet=SHEET_META, ward=ward, value=ver.key_id, key=ver.key_id))
     elif status in (BAD_SIGNATURE, MALFORMED):
         out.append(make("D04", file=name, sheet=SHEET_META, ward=ward, value=ver.key_id, reason=ver.message))
+    else:
+        out += _binding_findings(master, ward, keyring)
     return out
+
+
+def _binding_findings(master: MasterFile, ward: str, keyring: KeyRing) -> list[Finding]:
+    """Issue 12: the key that signed a master must be bound to the ward (and district) the master names."""
+    name, kid = master.display_name, master.meta.get("key_id", "").strip().lower()
+    trusted = keyring.get(kid)
+    if trusted is None:
+        return []
+    if not trusted.ward:
+        return [make("D11", file=name, sheet=SHEET_META, ward=ward, value=kid, key=kid,
+                     reason=f"tệp {Path(trusted.source).name} chỉ có khóa PEM")]
+    same_ward = _ward_key(trusted.ward) == _ward_key(ward)
+    district = master.meta.get("district", "")
+    same_district = not trusted.district or _ward_key(trusted.district) == _ward_key(district)
+    if same_ward and same_district:
+        return []
+    owner = trusted.ward + (f", {trusted.district}" if trusted.district else "")
+    return [make("D10", file=name, sheet=SHEET_META, ward=f"{ward}, {district}" if district else ward, value=kid,
+                 key=kid, key_ward=owner)]
 
 
 def _ward_result(setup: Setup, master: MasterFile, ward: str, keyring: KeyRing) -> WardResult:
@@ -296,7 +325,7 @@ def _department(table: Any, dept: DeptData, codes: list[str]) -> WardDepartment:
     if not dept.collected:
         return WardDepartment(dept.code, dept.name, False)
     column = dept.in_force_column()
-    card = score_points(table, dept.points(codes, column), dept.not_applicable)
+    card = score_points(table, dept.points(codes, column), dept.not_applicable_at(column))
     if card.total != dept.number("total", column):
         raise DataError(f"đơn vị {dept.code}: tổng điểm ghi trong bảng ({dept.number('total', column)}) khác tổng "
                         f"tính lại từ điểm từng tiêu chí ({card.total})")
@@ -330,15 +359,20 @@ def _keep_latest(result: DistrictResult, merged: list[tuple[WardResult, MasterFi
 
 
 def _district_identity(result: DistrictResult) -> None:
-    """The district and province most wards name; a ward naming another district is a warning."""
+    """The district and province most wards name; a ward naming another area of the level above (its district,
+    or its province when the level above is the province) is a warning."""
     if not result.wards:
         return
     district = Counter(w.district for w in result.wards).most_common(1)[0][0]
     result.district = district
     result.province = Counter(w.province for w in result.wards if w.district == district).most_common(1)[0][0]
+    by_province = result.setup.config.above.level == "province"
+    if by_province:
+        result.province = Counter(w.province for w in result.wards).most_common(1)[0][0]
     for w in result.wards:
-        if _ward_key(w.district) != _ward_key(district):
-            result.findings.append(make("D09", file=w.file, ward=w.ward, value=w.district, expected=district))
+        mine, expected = (w.province, result.province) if by_province else (w.district, district)
+        if _ward_key(mine) != _ward_key(expected):
+            result.findings.append(make("D09", file=w.file, ward=w.ward, value=mine, expected=expected))
 
 
 def rank_wards(wards: list[WardResult]) -> None:

@@ -45,18 +45,19 @@ SIGNED_MASTER_KEYS: tuple[str, ...] = (
     "kind", "layout_version", "template_id", "template_version", "template_hash", "year", "ward",
     "district", "province", "generated_at", "generator_version", "content_hash", "data_hash",
     "departments", "collected", "missing", "review_round", "previous_file", "previous_sha256", "audit_hash",
+    "tables_hash", "view_hash",
 )
 # Short Vietnamese label of what each signed key stands for (used to say what may have been edited).
 KEY_LABELS: dict[str, str] = {
     "kind": "loại tệp", "layout_version": "phiên bản bố cục", "template_id": "mẫu",
     "template_version": "mẫu", "template_hash": "mẫu", "year": "năm", "ward": "phường",
-    "district": "quận/huyện", "department_code": "mã đơn vị", "department_name": "tên đơn vị",
+    "district": "địa bàn cấp trên", "department_code": "mã đơn vị", "department_name": "tên đơn vị",
     "issued_at": "ngày phát hành", "generated_at": "thời điểm tổng hợp",
     "generator_version": "phiên bản chương trình", "locked_hash": "nội dung khóa",
     "content_hash": "nội dung tổng hợp", "data_hash": "nội dung tổng hợp", "province": "tỉnh",
     "departments": "số đơn vị", "collected": "số đơn vị", "missing": "số đơn vị",
     "review_round": "vòng thẩm định", "previous_file": "bản trước", "previous_sha256": "bản trước",
-    "audit_hash": "nhật ký thẩm định",
+    "audit_hash": "nhật ký thẩm định", "view_hash": "nội dung các trang in", "tables_hash": "các bảng phát hiện, minh chứng, điểm thưởng, tệp đã nhận",
 }
 
 VALID, UNSIGNED, UNKNOWN_KEY, BAD_SIGNATURE, MALFORMED = (
@@ -264,11 +265,15 @@ def _read_key_file(path: Path, what: str) -> bytes:
 
 @dataclass(frozen=True)
 class TrustedKey:
-    """One public key a verifier trusts, with the file it came from."""
+    """One public key a verifier trusts, with the file it came from and the ward it is bound to (issue 12:
+    a key exported by ``keys export`` names its ward; a bare PEM names none)."""
 
     public_key: Ed25519PublicKey
     key_id: str
     source: str
+    ward: str = ""
+    district: str = ""
+    province: str = ""
 
 
 @dataclass(frozen=True)
@@ -285,7 +290,8 @@ class KeyRing:
         for item in items:
             for path in _key_files(Path(item)):
                 public = load_public_key(path)
-                keys.setdefault(key_id(public), TrustedKey(public, key_id(public), str(path)))
+                identity = read_identity(_read_key_file(path, "khóa"), public)
+                keys.setdefault(key_id(public), TrustedKey(public, key_id(public), str(path), *identity))
         return cls(keys)
 
     @classmethod
@@ -318,6 +324,56 @@ def _key_files(path: Path) -> list[Path]:
                                "Mỗi phường xuất khóa bằng 'bdg-workbook keys export' và gửi tệp .pub.")
         return found
     return [path]
+
+
+# ---------------------------------------------------------------- a public key bound to its ward
+
+IDENTITY_CONTEXT = b"bdg-workbook/ward-key/1\n"
+IDENTITY_FIELDS = ("ward", "district", "province")
+IDENTITY_SIGNATURE = "identity_signature"
+
+
+def _identity_payload(values: Mapping[str, str], public_key: Ed25519PublicKey) -> bytes:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    body = {k: unicodedata.normalize("NFC", values.get(k, "")).strip() for k in IDENTITY_FIELDS}
+    body["public_key"] = base64.b64encode(raw).decode("ascii")
+    return IDENTITY_CONTEXT + json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def export_public_key(key: SigningKey, ward: str, district: str, province: str) -> bytes:
+    """The ward's public key file for the level above: its identity (ward, district, province) signed by the
+    key itself, then the PEM. A verifier binds the key to that ward (``TrustedKey.ward``)."""
+    values = {"ward": ward, "district": district, "province": province}
+    for k, v in values.items():
+        if "\n" in v or "\r" in v:
+            raise KeyFileError(f"{k} '{v}' có xuống dòng; sửa config.yaml.")
+    signature = base64.b64encode(key.private_key.sign(_identity_payload(values, key.private_key.public_key())))
+    head = ["# bdg-workbook: khóa công khai của phường (gửi cấp trên qua kênh tin cậy)",
+            *(f"{k}: {values[k]}" for k in IDENTITY_FIELDS), f"key_id: {key.key_id}",
+            f"{IDENTITY_SIGNATURE}: {signature.decode('ascii')}"]
+    return ("\n".join(head) + "\n").encode("utf-8") + key.public_pem()
+
+
+def read_identity(data: bytes, public_key: Ed25519PublicKey) -> tuple[str, str, str]:
+    """(ward, district, province) a key file binds its key to; ('', '', '') for a bare PEM or a header whose
+    signature does not verify with the key (an edited ward name binds nothing)."""
+    try:
+        head = data.split(b"-----BEGIN", 1)[0].decode("utf-8")
+    except UnicodeDecodeError:
+        return "", "", ""
+    values: dict[str, str] = {}
+    for line in head.splitlines():
+        name, sep, value = line.partition(":")
+        if sep and not name.startswith("#"):
+            values[name.strip()] = value.strip()
+    signature = _decode_signature(values.get(IDENTITY_SIGNATURE, ""))
+    if signature is None or not values.get("ward"):
+        return "", "", ""
+    try:
+        public_key.verify(signature, _identity_payload(values, public_key))
+    except InvalidSignature:
+        return "", "", ""
+    return tuple(unicodedata.normalize("NFC", values.get(k, "")).strip() for k in IDENTITY_FIELDS)  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------- signing

@@ -26,6 +26,8 @@ from bdg_workbook.untrusted import fast_xml as xlsxfast
 from bdg_workbook.domain.errors import WorkbookError
 from bdg_workbook.domain.submission import Cell
 from bdg_workbook.untrusted.container import SafeZip
+from bdg_workbook.untrusted.doubles import as_double
+from bdg_workbook.untrusted.shared_formulas import expand_shared, shared_masters
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -95,6 +97,7 @@ _RELS_PART = "xl/_rels/workbook.xml.rels"
 MAX_STRUCTURES = 16
 MAX_STRUCTURE_BYTES = 1 << 18          # workbook.xml + rels
 MAX_PLANNED_CELLS = 20_000             # wanted cells whose read plan is kept
+MAX_PLANS = 64                         # read plans kept per structure (one per department form)
 _STRUCTURES: dict[tuple[bytes, bytes], tuple] = {}
 
 
@@ -117,30 +120,40 @@ class Package:
         known = _STRUCTURES.get(key) if key is not None else None
         if known is None:
             self._parse()
-            known = (self.sheet_parts, self.hidden, self.names, self.shared_part, {})
+            known = (self.sheet_parts, self.hidden, self.names, self.shared_part, {}, self.sheet_list, self.name_list)
             if key is not None:
                 if len(_STRUCTURES) >= MAX_STRUCTURES:
                     del _STRUCTURES[next(iter(_STRUCTURES))]
                 _STRUCTURES[key] = known
         # files with byte-identical workbook.xml and rels share these (read-only) and ``memo``
-        self.sheet_parts, self.hidden, self.names, self.shared_part, self.memo = known
+        self.sheet_parts, self.hidden, self.names, self.shared_part, self.memo, self.sheet_list, self.name_list = known
 
     def _parse(self) -> None:
         root = parse_xml(self.zf.read("xl/workbook.xml"), "xl/workbook.xml")
         rels = self._rels(_RELS_PART)
         self.sheet_parts: dict[str, str] = {}
         self.hidden: set[str] = set()
+        # every sheet as written (name not normalised, its part or None) and every defined name
+        # (name, localSheetId or None, text): what ``form_contract.check_structure`` compares with the issue
+        self.sheet_list: tuple[tuple[str, str | None], ...] = ()
+        self.name_list: tuple[tuple[str, str | None, str], ...] = ()
+        sheets = []
         for sheet in root.iter(_M + "sheet"):
-            name = unicodedata.normalize("NFC", sheet.get("name", ""))
+            raw_name = sheet.get("name", "")
+            name = unicodedata.normalize("NFC", raw_name)
             target = rels.get(sheet.get("{%s}id" % NS_REL, ""))
+            sheets.append((raw_name, target))
             if target:
                 self.sheet_parts[name] = target
             if sheet.get("state") in ("hidden", "veryHidden"):
                 self.hidden.add(name)
         self.names: dict[str, str] = {}
+        names = []
         for dn in root.iter(_M + "definedName"):
+            names.append((dn.get("name") or "", dn.get("localSheetId"), (dn.text or "").strip()))
             if dn.get("localSheetId") is None and dn.get("name"):
                 self.names[dn.get("name")] = (dn.text or "").strip()
+        self.sheet_list, self.name_list = tuple(sheets), tuple(names)
         shared = [t for t, kind in rels.items() if kind.endswith("sharedStrings.xml")]
         self.shared_part = rels[shared[0]] if shared else None
 
@@ -180,30 +193,39 @@ class Package:
 
 def read_cells(pkg: Package, wanted: dict[str, set[tuple[int, int]]]) -> dict[tuple[str, int, int], Cell]:
     """Read the wanted (row, col) cells of each sheet; absent cells come back blank."""
-    plan = pkg.memo.get("plan")
+    plans = pkg.memo.setdefault("plans", {})      # by the identity of ``wanted`` (one per department form)
+    plan = plans.get(id(wanted))
     if plan is None or plan[0] is not wanted:
         plan = (wanted, _plan(wanted))
         if sum(map(len, wanted.values())) <= MAX_PLANNED_CELLS:
-            pkg.memo["plan"] = plan
+            if len(plans) >= MAX_PLANS:
+                plans.pop(next(iter(plans)))
+            plans[id(wanted)] = plan
     by_sheet, blanks = plan[1]
     out: dict[tuple[str, int, int], Cell] = dict(blanks)
-    shared_needed: dict[tuple[str, int, int], int] = {}
+    shared_needed: dict[tuple[str, int, int], tuple[int, str | None]] = {}
     for sheet, (cells, by_row) in by_sheet.items():
         part = pkg.sheet_parts.get(sheet)
         if part is None:
             raise WorkbookError("F02", f"thiếu trang '{sheet}'")
         raw = _scan_sheet(pkg.zf, part, cells, by_row)
+        masters: dict[str, tuple[int, int, str]] | None = None
         for (row, col), (kind, value, formula) in raw.items():
+            if formula.__class__ is tuple:           # a shared formula: expanded from its master
+                if masters is None:
+                    masters = shared_masters(raw)
+                formula = expand_shared(formula, row, col, masters)
             key = (sheet, row, col)
-            if kind == "s":
-                shared_needed[key] = value
+            if kind == "s":                          # a shared string (Gnumeric: a formula's cached text result)
+                shared_needed[key] = (value, formula)
                 continue
             out[key] = _make_cell(sheet, row, col, kind, value, formula)
-    strings = _shared_strings(pkg, set(shared_needed.values()))
-    for key, index in shared_needed.items():
+    strings = _shared_strings(pkg, {index for index, _f in shared_needed.values()})
+    for key, (index, formula) in shared_needed.items():
         text = strings.get(index)
         sheet, row, col = key
-        out[key] = Cell(sheet, ref_name(row, col), normalise_read_text(text) if text is not None else None)
+        out[key] = Cell(sheet, ref_name(row, col), normalise_read_text(text) if text is not None else None, formula,
+                        raw=raw_read_text(text))
     return out
 
 
@@ -274,7 +296,7 @@ def _cell_content(elem) -> tuple:
     f = elem.find(_M + "f")
     formula = None
     if f is not None:
-        formula = f.text if f.text else ("<shared>" if f.get("t") == "shared" else "")
+        formula = ("shared", f.get("si") or "", f.text or "") if f.get("t") == "shared" else (f.text or "")
     v = elem.find(_M + "v")
     node = elem.find(_M + "is")
     inline = [t.text or "" for t in node.iter(_M + "t")] if node is not None else None
@@ -312,7 +334,7 @@ def _new_cell(sheet: str, row: int, col: int, kind: str, value: str | None, form
     if kind == "b":
         return Cell(sheet, ref, value in ("1", "true"), formula)
     if kind in ("str", "d"):
-        return Cell(sheet, ref, normalise_read_text(value), formula)
+        return Cell(sheet, ref, normalise_read_text(value), formula, raw=raw_read_text(value))
     if value is None or value == "":
         return Cell(sheet, ref, None, formula)
     try:
@@ -323,7 +345,7 @@ def _new_cell(sheet: str, row: int, col: int, kind: str, value: str | None, form
         return Cell(sheet, ref, value.strip(), formula, "#NUM")
     if not value.isascii() or "_" in value:      # Decimal() takes "２" and "1_0"; no spreadsheet writes them
         return Cell(sheet, ref, normalise_read_text(value), formula, "#NUM")
-    return Cell(sheet, ref, number, formula)
+    return Cell(sheet, ref, as_double(number), formula)
 
 
 def _shared_strings(pkg: Package, needed: set[int]) -> dict[int, str]:
@@ -368,6 +390,16 @@ def _si_texts(si) -> Iterable[str]:
             yield node.text or ""
         elif node.tag in (_M + "rPh",):
             break
+
+
+def raw_read_text(text: str | None) -> str | None:
+    """The text as the spreadsheet holds it (only _xHHHH_ escapes decoded, bounded length), for the rules that
+    must decide as the sheet's formulas do (issue 12.5); None when there is no text."""
+    if text is None:
+        return None
+    if "_x" in text:
+        text = _ESCAPE_RE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return text[:MAX_TEXT]
 
 
 def normalise_read_text(text: str | None) -> str | None:

@@ -171,7 +171,11 @@ def _cell(kind: str, content: bytes, make: MakeTuple) -> CellTuple:
     f_attrs, f_text, v_text, is_content = parts.groups()
     formula = None
     if parts.start(1) >= 0:
-        formula = _text(f_text) if f_text else ("<shared>" if _attributes(f_attrs).get("t") == "shared" else "")
+        formula = _text(f_text) if f_text else ""
+        if b"shared" in f_attrs:
+            attrs = _attributes(f_attrs)
+            if attrs.get("t") == "shared":
+                formula = ("shared", attrs.get("si") or "", formula)
     inline = None
     if kind == "inlineStr" and (parts.start(4) >= 0 or b"<is" in content):
         inline = _t_texts(is_content or b"")

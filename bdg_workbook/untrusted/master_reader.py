@@ -16,14 +16,15 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from bdg_workbook.domain.errors import WorkbookError
-from bdg_workbook.layout.master import (data_hash, AUDIT_COLUMNS, AUDIT_NAME, DATA_COLUMNS, DATA_NAME, DATA_STATUS_COLLECTED,
+from bdg_workbook.layout.master import (data_hash, tables_hash, CARRIED_TABLES, AUDIT_COLUMNS, AUDIT_NAME, DATA_COLUMNS, DATA_NAME, DATA_STATUS_COLLECTED,
                             DATA_STATUS_MISSING, MASTER_META_KEYS, REVIEW_NAME_PREFIX, REVIEWED_DATA_COLUMNS,
-                            SHEET_AUDIT, SHEET_DATA, SHEET_META)
+                            SHEET_AUDIT, SHEET_DATA, SHEET_META, SHEET_SUMMARY)
 from bdg_workbook.domain.scoring import excel_round
 from bdg_workbook.trust.signing import SIGNED_MASTER_KEYS, KeyRing, Verification, verify_meta
 from bdg_workbook.domain.submission import Cell
 from bdg_workbook.untrusted.cells import NameTarget, Package, read_cells
 from bdg_workbook.untrusted.container import Limits, SafeZip
+from bdg_workbook.untrusted.master_view import view_digest
 
 KIND_WARD_MASTER = "ward_master"
 KIND_DISTRICT_MASTER = "district_master"
@@ -31,6 +32,7 @@ KIND_DEPARTMENT = "department"
 KIND_UNKNOWN = "unknown"
 MAX_DATA_ROWS = 20_000
 MAX_AUDIT_ROWS = 20_000
+MAX_TABLE_ROWS, MAX_TABLE_COLUMNS = 50_000, 64
 _REVIEW_PREFIXES = tuple(p + "_" for p in REVIEW_NAME_PREFIX.values())
 
 
@@ -47,6 +49,8 @@ class MasterFile:
     audit: list[list[Any]] | None
     review: dict[str, Cell] = field(default_factory=dict)
     formula_cells: list[str] = field(default_factory=list)    # data/audit cells holding a formula (never written)
+    tables: dict[str, list[list[Any]]] = field(default_factory=dict)   # carried tables by sheet (CARRIED_TABLES)
+    view_hash: str = ""      # canonical hash of what every sheet shows, recomputed (master_view; issue 12)
 
     @property
     def kind(self) -> str:
@@ -106,8 +110,11 @@ def read_master(path: Path, display_name: str | None = None, review: bool = Fals
                                    "(không phải bảng tổng hợp do bdg-workbook ghi)")
     audit_target = _range(pkg, AUDIT_NAME, MAX_AUDIT_ROWS, len(AUDIT_COLUMNS))
     review_targets = {n: _single(pkg, n) for n in pkg.names if n.startswith(_REVIEW_PREFIXES)} if review else {}
+    table_targets = {sheet: _range(pkg, name, MAX_TABLE_ROWS, MAX_TABLE_COLUMNS)
+                     for sheet, name in CARRIED_TABLES.items()}
     wanted: dict[str, set[tuple[int, int]]] = {}
-    for target in [*meta_targets.values(), data_target, audit_target, *review_targets.values()]:
+    for target in [*meta_targets.values(), data_target, audit_target, *review_targets.values(),
+                   *table_targets.values()]:
         if target is not None:
             wanted.setdefault(target.sheet, set()).update(target.cells())
     cells = read_cells(pkg, wanted)
@@ -116,8 +123,9 @@ def read_master(path: Path, display_name: str | None = None, review: bool = Fals
     rows = _rows(cells, data_target, formulas)
     audit = _rows(cells, audit_target, formulas) if audit_target is not None else None
     found = {n: cells[(t.sheet, t.first_row, t.first_col)] for n, t in review_targets.items() if t is not None}
+    tables = {sheet: _rows(cells, t, formulas) for sheet, t in table_targets.items() if t is not None}
     return MasterFile(str(path), display_name or Path(path).name, hashlib.sha256(data).hexdigest(), len(data),
-                      meta, rows, audit, found, formulas)
+                      meta, rows, audit, found, formulas, tables, view_digest(pkg))
 
 
 def _single(pkg: Package, name: str) -> NameTarget | None:
@@ -179,8 +187,17 @@ def check_integrity(master: MasterFile, keyring: KeyRing | None) -> Integrity:
     if not audit_ok:
         problems.append((SHEET_AUDIT, "mã băm nhật ký (audit_hash) không khớp nội dung trang"
                          if master.audit is not None else "thiếu vùng audit_log"))
+    expected_tables = master.meta.get("tables_hash", "")
+    if (expected_tables or master.tables) and tables_hash(master.tables) != expected_tables:
+        problems.append((next(iter(CARRIED_TABLES)), "mã băm các bảng phát hiện, minh chứng, điểm thưởng, tệp đã "
+                         "nhận (tables_hash) không khớp nội dung trang"))
     if master.formula_cells:
         problems.append((SHEET_DATA, "có công thức trong vùng số liệu: " + ", ".join(master.formula_cells[:5])))
+    if master.view_hash != master.meta.get("view_hash", ""):    # issue 12: the signature covers what is printed
+        problems.append((SHEET_SUMMARY, "nội dung các trang hiển thị (số liệu in trên báo cáo, phụ lục, bảng) khác "
+                         "nội dung đã ghi và ký (view_hash)" if master.meta.get("view_hash") else
+                         "thiếu mã băm nội dung các trang hiển thị (view_hash): tệp do phiên bản cũ ghi hoặc đã bị "
+                         "sửa; chạy lại 'bdg-workbook collect'"))
     verification = None
     if keyring is not None:
         verification = verify_meta(master.meta, master.meta.get("key_id"), master.meta.get("signature"), keyring,
@@ -234,8 +251,14 @@ class DeptData:
 
     @property
     def not_applicable(self) -> tuple[str, ...]:
-        """Criterion codes the department marked "Không áp dụng"."""
+        """Criterion codes the department marked "Không áp dụng" (as collected)."""
         return tuple(self.text("not_applicable").split())
+
+    def not_applicable_at(self, column: int) -> tuple[str, ...]:
+        """The "Không áp dụng" codes in force in a column: for the verified column (2), less those the ward
+        overturned in a review (key ``na_overturned``)."""
+        overturned = set(self.text("na_overturned", 2).split()) if column == 2 else set()
+        return tuple(c for c in self.not_applicable if c not in overturned)
 
 
 def parse_data(rows: list[list[Any]], criteria: Iterable[str]) -> list[DeptData]:

@@ -1,21 +1,21 @@
 """What a department changes in its workbook: a shape (which cells, merges and styles) and texts by slot.
 
 The sheet writers never see a ``Department``: they take a ``DeptForm``. Every department-dependent text
-they write is one whole cell (or the document title) taken from ``form.texts``, so a workbook built once
-per shape with placeholder texts can be turned into any department's workbook of that shape by replacing
-the placeholders (gen_fast.py). Two departments of one shape differ only in ``texts``.
+they write is one whole cell (or the document title) taken from ``form.texts``. Two departments of one
+shape differ only in ``texts``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Callable, Mapping
 
 from bdg_workbook import __version__
 from bdg_workbook.domain.errors import BdgError
 from bdg_workbook.workbook.plan import Plan
 from bdg_workbook.layout.department import LAYOUT_VERSION
-from bdg_workbook.workbook.locked import locked_hash
+from bdg_workbook.workbook.locked import dept_locked_values, locked_hash
 from bdg_workbook.domain.model import Department
 
 Signer = Callable[[Mapping[str, str]], tuple[str, str]]   # meta -> (key_id, signature), e.g. SigningKey.sign
@@ -26,7 +26,6 @@ PREPARER = "NGƯỜI LẬP BIỂU"
 SEAL_NOTE = "(Ký, ghi rõ họ tên, đóng dấu)"
 SIGN_NOTE = "(Ký, ghi rõ họ tên)"
 NBSP = "\u00a0"
-MARK = "\ue000"    # private-use character around a slot name in a placeholder text
 # meta sheet keys whose value is a department slot (key_id and signature only when the workbook is signed)
 META_SLOTS = {"department_code": "code", "department_name": "name", "locked_hash": "locked_hash",
               "key_id": "key_id", "signature": "signature"}
@@ -44,6 +43,12 @@ class DeptShape:
     note: str                           # last line of the right block (seal or no seal)
     left_block: bool                    # the preparer's block on the left (absent when the preparer signs)
     signed: bool                        # key_id and signature filled in
+    targets: tuple[tuple[str, Decimal | None], ...] = ()   # the Ban's target of each ratio criterion for this unit
+    na_locked: tuple[str, ...] = ()     # criteria whose N/A cell is locked ("Áp dụng") for this unit
+
+    def target(self, code: str) -> Decimal | None:
+        """The Ban's target of a ratio criterion in this workbook."""
+        return dict(self.targets).get(code)
 
 
 @dataclass(frozen=True)
@@ -53,17 +58,6 @@ class DeptForm:
     shape: DeptShape
     texts: Mapping[str, str]
     meta: Mapping[str, str]
-
-    def placeholder(self) -> DeptForm:
-        """The same shape with every slot's text replaced by a unique placeholder (``MARK slot MARK``)."""
-        marks = {slot: placeholder_text(slot) for slot in self.texts}
-        meta = {key: marks.get(META_SLOTS.get(key, ""), value) for key, value in self.meta.items()}
-        return replace(self, texts=marks, meta=meta)
-
-
-def placeholder_text(slot: str) -> str:
-    """The placeholder a template holds where the text of ``slot`` goes."""
-    return f"{MARK}{slot}{MARK}"
 
 
 def unit_line(dept: Department) -> str:
@@ -84,7 +78,9 @@ def dept_form(plan: Plan, dept: Department, locked_digest: str, signer: Signer |
         header_styles=tuple("hdr_bold" if i == issuer else "hdr_plain" for i in range(len(lines))),
         rule=bool(lines) and not decorated, header_right="doan" if dept.header_right == "doan" else "quoc_hieu",
         signer_styles=tuple(signature_style(line) for line in dept.signer),
-        note=SEAL_NOTE if dept.has_seal else SIGN_NOTE, left_block=not self_signed, signed=signer is not None)
+        note=SEAL_NOTE if dept.has_seal else SIGN_NOTE, left_block=not self_signed, signed=signer is not None,
+        targets=tuple((c.code, dept.target_for(c)) for c in plan.setup.table.criteria if c.method == "ratio"),
+        na_locked=tuple(c.code for c in plan.setup.table.criteria if c.allow_na and not dept.may_be_na(c)))
     texts = {"code": dept.code, "name": dept.name, "unit_line": unit_line(dept),
              "evidence_title": f"DANH MỤC MINH CHỨNG — {dept.name.upper()}",
              "doc_title": f"Bảng tự chấm điểm {plan.year} - {dept.name}"}
@@ -113,7 +109,7 @@ def meta_values(plan: Plan, dept: Department, locked_digest: str) -> dict[str, s
 
 def dept_locked_hash(plan: Plan, dept: Department) -> str:
     """Hash of the department's locked content, from the plan's department-independent part."""
-    return locked_hash({**plan.locked_content, "info_dept_code": dept.code, "info_dept_name": dept.name})
+    return locked_hash({**plan.locked_content, **dept_locked_values(plan.setup.table, dept)})
 
 
 def signature_style(line: str) -> str:

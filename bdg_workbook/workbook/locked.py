@@ -13,7 +13,8 @@ from functools import lru_cache
 from typing import Mapping
 
 from bdg_workbook.workbook.formulas import all_formulas
-from bdg_workbook.layout.department import COL_EVIDENCE, COL_PCT, COL_POINTS, SHEET_SCORE, Layout, layout_of
+from bdg_workbook.layout.department import (COL_COUNTED, COL_EVIDENCE, COL_ISSUE, COL_PCT, COL_POINTS, NA_LOCKED,
+                                            SHEET_SCORE, Layout, layout_of)
 from bdg_workbook.domain.model import CriteriaTable, Department, Setup
 from bdg_workbook.domain.scoring import ItemInput, ScoreCard, score
 
@@ -34,22 +35,27 @@ def blank_score(table: CriteriaTable) -> ScoreCard:
     return score(table, blank_inputs(table))
 
 
-def formula_values(lay: Layout, card: ScoreCard, evidence_counts: Mapping[str, int] | None = None
+def formula_values(lay: Layout, card: ScoreCard, evidence_counts: Mapping[str, int] | None = None,
+                   counted: ScoreCard | None = None, issues: Mapping[str, str] | None = None
                    ) -> dict[str, Decimal | str]:
-    """Value every formula cell of the scoring sheet shows for a score card, keyed like ``all_formulas``."""
-    counts = evidence_counts or {}
+    """Value every formula cell of the scoring sheet shows for a score card (self-assessed, and ``counted``
+    for column L, by default the same), keyed like ``all_formulas``."""
+    counts, counted, issues = evidence_counts or {}, counted or card, issues or {}
     out: dict[str, Decimal | str] = {}
     for crit in lay.table.criteria:
         item = card.items[crit.code]
         out[lay.cell(COL_PCT, crit.code)] = item.completion_pct
         out[lay.cell(COL_POINTS, crit.code)] = item.formula_points
         out[lay.cell(COL_EVIDENCE, crit.code)] = Decimal(counts.get(crit.code, 0))
-    for code, row in lay.section_rows.items():
-        out[f"{COL_POINTS}{row}"] = card.sections[code].capped
-    totals = {"base_raw": card.base_raw, "applicable_max": card.applicable_max, "base": card.base,
-              "bonus": card.bonus, "penalty": card.penalty, "total": card.total, "rating": card.rating}
-    for name, row in lay.totals_rows.items():
-        out[f"{COL_POINTS}{row}"] = totals[name]
+        out[lay.cell(COL_COUNTED, crit.code)] = counted.items[crit.code].points
+        out[lay.cell(COL_ISSUE, crit.code)] = issues.get(crit.code, "")
+    for column, which in ((COL_POINTS, card), (COL_COUNTED, counted)):
+        for code, row in lay.section_rows.items():
+            out[f"{column}{row}"] = which.sections[code].capped
+        totals = {"base_raw": which.base_raw, "applicable_max": which.applicable_max, "base": which.base,
+                  "bonus": which.bonus, "penalty": which.penalty, "total": which.total, "rating": which.rating}
+        for name, row in lay.totals_rows.items():
+            out[f"{column}{row}"] = totals[name]
     out[f"{COL_PCT}{lay.totals_rows['bonus']}"] = card.bonus_raw
     out[f"{COL_PCT}{lay.totals_rows['penalty']}"] = card.penalty_raw
     return out
@@ -89,9 +95,20 @@ def _expected(setup: Setup, dept: Department) -> tuple[CriteriaTable, Department
     return entry
 
 
+def dept_locked_values(table: CriteriaTable, dept: Department) -> dict[str, str]:
+    """The department's own locked cells: code, name, the Ban's targets and the N/A cells it may not use."""
+    out: dict[str, str] = {"info_dept_code": dept.code, "info_dept_name": dept.name}
+    for crit in table.criteria:
+        if crit.method == "ratio" and not crit.target_proposable:
+            out[f"in_{crit.key}_target"] = number_text(dept.target_for(crit))
+        if crit.allow_na and not dept.may_be_na(crit):
+            out[f"in_{crit.key}_na"] = NA_LOCKED
+    return out
+
+
 def _expected_locked_content(table: CriteriaTable, dept: Department) -> dict[str, str]:
     lay = layout_of(table)
-    out: dict[str, str] = {"info_dept_code": dept.code, "info_dept_name": dept.name}
+    out: dict[str, str] = dept_locked_values(table, dept)
     for crit in table.criteria:
         out[f"txt_{crit.key}"] = crit.text
         out[f"max_{crit.key}"] = number_text(crit.max)

@@ -9,8 +9,12 @@ from xlsxwriter.worksheet import Worksheet
 from bdg_workbook.workbook.department import DeptForm
 from bdg_workbook.workbook.plan import Plan
 from bdg_workbook.workbook.styles import Styles, page_setup, protect, row_height
+from bdg_workbook.workbook.print_setup import evidence_print_columns, evidence_print_setup
 from bdg_workbook.workbook.validation import (MAX_INFO_TEXT, add_validation, date_validation, list_validation, literal_list_fits,
                              text_validation)
+from bdg_workbook.workbook.formulas import evidence_formulas
+from bdg_workbook.layout.department import BONUS_REUSED, EVIDENCE_CHECKS, EVIDENCE_OK, SHEET_CHECK
+from bdg_workbook.workbook.locked import number_text
 from bdg_workbook.layout.department import (BONUS_COMPLETE, BONUS_FIRST_ROW, BONUS_HEADER_ROW, BONUS_INCOMPLETE, BONUS_ROWS, EVIDENCE_COLUMNS,
                      EVIDENCE_FIRST_ROW, EVIDENCE_HEADER_ROW, EVIDENCE_INPUTS, EVIDENCE_ROWS, INFO_COL_LABEL,
                      INFO_COL_VALUE, INFO_ROWS, META_FIRST_ROW, META_KEYS, SHEET_BONUS,
@@ -83,7 +87,8 @@ def write_info_sheet(ws: Worksheet, st: Styles, plan: Plan, form: DeptForm) -> N
 def write_evidence_sheet(ws: Worksheet, st: Styles, plan: Plan, form: DeptForm, code_source: str | None) -> None:
     """Evidence register: one row per document; TT locked, the other columns inputs."""
     last = EVIDENCE_FIRST_ROW + EVIDENCE_ROWS - 1
-    first_col, last_col = EVIDENCE_COLUMNS["no"][0], max(c for c, _h in EVIDENCE_COLUMNS.values())
+    # titles over the printed columns only (issue 13.9): TT and "Kiểm tra" stay on screen, off the paper
+    first_col, last_col = evidence_print_columns()
     for role, (col, _header) in EVIDENCE_COLUMNS.items():
         checked(ws.set_column(f"{col}:{col}", EVIDENCE_WIDTHS[role]), "độ rộng cột")
     _merge(ws, f"{first_col}1:{last_col}1", form.texts["evidence_title"], st["sheet_title"])
@@ -91,17 +96,21 @@ def write_evidence_sheet(ws: Worksheet, st: Styles, plan: Plan, form: DeptForm, 
            "Mỗi dòng một văn bản hoặc tệp minh chứng; ghi mã tiêu chí mà minh chứng chứng minh. Tiêu chí có điểm "
            "phải có ít nhất một dòng ở đây.", st["sheet_hint"])
     _merge(ws, f"{first_col}3:{last_col}3",
-           "Mỗi hoạt động, kết quả chỉ kê ở MỘT tiêu chí; số văn bản ghi hai lần sẽ tô đỏ.", st["sheet_hint"])
+           "Mỗi hoạt động, kết quả chỉ kê ở MỘT tiêu chí; số văn bản ghi hai lần sẽ tô đỏ. Cột “Số, ký hiệu” phải "
+           "xác định được văn bản (số, ký hiệu như 12/KH-HPN, ngày, hoặc tên tệp như kehoach.pdf): “x”, “có”, “-” "
+           "không được tính. Cột “Kiểm tra” cho biết dòng nào không được tính.", st["sheet_hint"])
     checked(ws.set_row(1, 33), "chiều cao dòng")
+    checked(ws.set_row(2, 48), "chiều cao dòng")
     checked(ws.set_row(EVIDENCE_HEADER_ROW - 1, 48), "chiều cao dòng")
     for role, (col, header) in EVIDENCE_COLUMNS.items():
         _text(ws, f"{col}{EVIDENCE_HEADER_ROW}", header, st["th"])
     codes = [c.code for c in plan.setup.table.criteria]
     for row in range(EVIDENCE_FIRST_ROW, last + 1):
-        checked(ws.write_number(f"{first_col}{row}", row - EVIDENCE_FIRST_ROW + 1, st["num"]), "số thứ tự")
+        checked(ws.write_number(f"{EVIDENCE_COLUMNS['no'][0]}{row}", row - EVIDENCE_FIRST_ROW + 1, st["num"]),
+                "số thứ tự")
         for role in EVIDENCE_INPUTS:
             col = EVIDENCE_COLUMNS[role][0]
-            fmt = st["input_date"] if role == "date" else st["input" if role == "code" else "input_text"]
+            fmt = st["row_input_date"] if role == "date" else st["row_input" if role == "code" else "row_input_text"]
             checked(ws.write_blank(f"{col}{row}", None, fmt), "ô nhập")
     for role in EVIDENCE_INPUTS:
         col = EVIDENCE_COLUMNS[role][0]
@@ -114,6 +123,7 @@ def write_evidence_sheet(ws: Worksheet, st: Styles, plan: Plan, form: DeptForm, 
         else:
             options = text_validation(*EVIDENCE_HELP[role])
         add_validation(ws, cells, options)
+    _evidence_checks(ws, st, plan)
     doc = EVIDENCE_COLUMNS["doc"][0]
     first = f"${doc}{EVIDENCE_FIRST_ROW}"
     # SUMPRODUCT compares exact text: COUNTIF would treat * ? ~ as wildcards and "12/5" as a date
@@ -121,7 +131,30 @@ def write_evidence_sheet(ws: Worksheet, st: Styles, plan: Plan, form: DeptForm, 
     checked(ws.conditional_format(f"{doc}{EVIDENCE_FIRST_ROW}:{doc}{last}",
                                   {"type": "formula", "criteria": rule, "format": st["red"]}), "tô đỏ số trùng")
     page_setup(ws, (EVIDENCE_HEADER_ROW, EVIDENCE_HEADER_ROW))
+    evidence_print_setup(ws, st["row_border"])
     protect(ws)
+
+
+def _evidence_checks(ws: Worksheet, st: Styles, plan: Plan) -> None:
+    """The register's computed columns: the status the unit reads, then hidden helpers for the scoring sheet."""
+    last = EVIDENCE_FIRST_ROW + EVIDENCE_ROWS - 1
+    blank = {"status": "", "key": "", "order": 0, "base": 0, "reused": 0}
+    for role, (col, header) in EVIDENCE_CHECKS.items():
+        hidden = role != "status"
+        checked(ws.set_column(f"{col}:{col}", 30 if role == "status" else 6, None, {"hidden": hidden}),
+                "độ rộng cột")
+        _text(ws, f"{col}{EVIDENCE_HEADER_ROW}", header, st["th"])
+    for row in range(EVIDENCE_FIRST_ROW, last + 1):
+        formulas = evidence_formulas(plan.lay, row)
+        for role in ("order", "key", "base", "reused", "status"):
+            col = EVIDENCE_CHECKS[role][0]
+            fmt = st["formula_text"] if role == "status" else st["plain"]
+            checked(ws.write_formula(f"{col}{row}", formulas[role], fmt, blank[role]), "công thức kiểm tra")
+    status = EVIDENCE_CHECKS["status"][0]
+    checked(ws.conditional_format(f"A{EVIDENCE_FIRST_ROW}:{status}{last}", {
+        "type": "formula", "format": st["red"],
+        "criteria": f'=AND(${status}{EVIDENCE_FIRST_ROW}<>"",${status}{EVIDENCE_FIRST_ROW}<>"{EVIDENCE_OK}")'}),
+        "tô đỏ dòng minh chứng không được tính")
 
 
 def write_bonus_sheet(ws: Worksheet, st: Styles, plan: Plan, code_source: str | None) -> None:
@@ -129,7 +162,7 @@ def write_bonus_sheet(ws: Worksheet, st: Styles, plan: Plan, code_source: str | 
     cols = plan.lay.bonus_columns
     last = BONUS_FIRST_ROW + BONUS_ROWS - 1
     end_col = cols["complete"]
-    widths = {"code": 10, "name": 26, "doc": 22, "complete": 12}
+    widths = {"code": 10, "name": 26, "doc": 22, "complete": 16}
     checked(ws.set_column("A:A", 5), "độ rộng cột")
     for role, col in cols.items():
         checked(ws.set_column(f"{col}:{col}", widths.get(role, 22)), "độ rộng cột")
@@ -140,7 +173,6 @@ def write_bonus_sheet(ws: Worksheet, st: Styles, plan: Plan, code_source: str | 
     for role, col in cols.items():
         _text(ws, f"{col}{BONUS_HEADER_ROW}", headers[role], st["th"])
     for row in range(BONUS_FIRST_ROW, last + 1):
-        checked(ws.set_row(row - 1, 48), "chiều cao dòng")
         checked(ws.write_number(f"A{row}", row - BONUS_FIRST_ROW + 1, st["num"]), "số thứ tự")
         for role in plan.lay.bonus_inputs:
             fmt = st["input" if role == "code" else "input_text"]
@@ -148,9 +180,10 @@ def write_bonus_sheet(ws: Worksheet, st: Styles, plan: Plan, code_source: str | 
         checked(ws.write_formula(f"{end_col}{row}", plan.bonus_formulas[row], st["formula_text"], ""),
                 "công thức đủ thuyết minh")
     _bonus_validations(ws, plan, headers, code_source)
-    checked(ws.conditional_format(f"{end_col}{BONUS_FIRST_ROW}:{end_col}{last}", {
-        "type": "formula", "criteria": f'=${end_col}{BONUS_FIRST_ROW}="{BONUS_INCOMPLETE}"', "format": st["red"]}),
-        "tô đỏ thuyết minh thiếu")
+    checked(ws.conditional_format(f"A{BONUS_FIRST_ROW}:{end_col}{last}", {
+        "type": "formula", "format": st["red"],
+        "criteria": f'=AND(${end_col}{BONUS_FIRST_ROW}<>"",${end_col}{BONUS_FIRST_ROW}<>"{BONUS_COMPLETE}")'}),
+        "tô đỏ thuyết minh không được tính")
     page_setup(ws, (BONUS_HEADER_ROW, BONUS_HEADER_ROW))
     protect(ws)
 
@@ -163,14 +196,15 @@ def _bonus_intro(ws: Worksheet, st: Styles, table: CriteriaTable, end_col: str) 
            "và có minh chứng (số, ký hiệu văn bản).", st["sheet_hint"])
     _merge(ws, f"A3:{end_col}3",
            "Mỗi mô hình, cách làm, thành tích ghi một dòng (mục tính theo số lượng: mỗi đơn vị tính một dòng). "
-           f"Cột cuối tự hiện “{BONUS_COMPLETE}” hoặc “{BONUS_INCOMPLETE}”.", st["sheet_hint"])
+           f"Cột cuối tự hiện “{BONUS_COMPLETE}” (được tính), “{BONUS_INCOMPLETE}” hoặc “{BONUS_REUSED}” "
+           "(văn bản đã là minh chứng phần cơ bản).", st["sheet_hint"])
     checked(ws.set_row(1, 33), "chiều cao dòng")
     checked(ws.set_row(2, 33), "chiều cao dòng")
 
 
 def _bonus_headers(table: CriteriaTable) -> dict[str, str]:
     headers = {"code": "Mã tiêu chí", "name": "Tên mô hình, cách làm, thành tích",
-               "doc": "Minh chứng (số, ký hiệu văn bản)", "complete": "Đủ thuyết minh và minh chứng"}
+               "doc": "Minh chứng (số, ký hiệu văn bản)", "complete": "Được tính?"}
     headers.update({f.key: f.label for f in table.justification_fields})
     return headers
 
@@ -249,7 +283,6 @@ def write_guide_sheet(ws: Worksheet, st: Styles, plan: Plan, form: DeptForm) -> 
 def guide_lines(plan: Plan) -> list[tuple[str, str]]:
     """Numbered instruction lines (adapted from domain-vi §7.1)."""
     cfg, table = plan.setup.config, plan.setup.table
-    na_secs = [s.code for s in table.sections_of("base") if any(c.allow_na for c in s.criteria)]
     fields = "; ".join(f.label.lower() for f in table.justification_fields)
     bonus, penalty = table.sections_of("bonus")[0], table.sections_of("penalty")[0]
     deadline = (f"chậm nhất ngày {fmt_date(cfg.department_deadline)}" if cfg.department_deadline
@@ -259,19 +292,22 @@ def guide_lines(plan: Plan) -> list[tuple[str, str]]:
         f"Trang “{SHEET_INFO}”: ghi họ tên, chức vụ người lập biểu, số điện thoại, email, họ tên thủ trưởng và "
         "ngày tự chấm. Không sửa mã đơn vị, tên đơn vị.",
         f"Trang “{SHEET_SCORE}”: chỉ nhập vào ô màu vàng. Tiêu chí Có/Không: chọn “Có” hoặc “Không”; tiêu chí tỷ "
-        "lệ: nhập Chỉ tiêu (nếu khác mặc định) và số Thực hiện; tiêu chí nhập %: nhập tỷ lệ từ 0 đến 100; tiêu chí "
-        "đếm: nhập số lần (số nguyên). Điểm được tính tự động; không sửa công thức, không chèn hoặc xóa dòng, cột.",
+        "lệ: chỉ tiêu do Ban giao (ô khóa; ô vàng thì đơn vị đăng ký, không thấp hơn mức Ban giao), nhập số Thực "
+        "hiện; tiêu chí nhập %: gõ tỷ lệ kèm dấu %, ví dụ 85%; tiêu chí đếm: nhập số lần (số nguyên). Điểm tự tính; "
+        "cột “Điểm được tính” là điểm phường sẽ tính; không sửa công thức, không chèn hoặc xóa dòng, cột.",
         f"Tiêu chí có điểm phải có minh chứng ở trang “{SHEET_EVIDENCE}”: mã tiêu chí và số, ký hiệu, ngày văn "
-        "bản (ví dụ: KH số 12/KH-HPN ngày 05/5/2024) hoặc tên tệp ảnh, biên bản; gửi kèm bản chụp. Dòng tiêu chí có "
-        "điểm mà chưa có minh chứng sẽ tô đỏ.",
+        "bản (ví dụ: KH số 12/KH-HPN ngày 05/5/2024) hoặc tên tệp (ví dụ kehoach.pdf); gửi kèm bản chụp. Ghi “x”, "
+        "“có”, “-” không phải minh chứng. Cột “Minh chứng cần có” ghi loại minh chứng bảng tiêu chí yêu cầu.",
         "Mỗi hoạt động, kết quả chỉ kê ở MỘT tiêu chí phù hợp nhất, không kê lặp; số văn bản ghi hai lần sẽ tô đỏ.",
-        f"Tiêu chí không thuộc chức năng của đơn vị (chỉ ở phần {', '.join(na_secs) or '—'}): chọn “Không áp "
-        f"dụng”, không để trống; điểm cơ bản được quy đổi về thang {table.base_max} điểm.",
+        f"Tiêu chí không thuộc chức năng của đơn vị: chỉ chọn “Không áp dụng” ở ô còn mở (Ban cho phép; ô ghi "
+        f"“Áp dụng” là tiêu chí đơn vị phải thực hiện); điểm cơ bản được quy đổi về thang {table.base_max} điểm"
+        + (f", nhưng mỗi phần tính ít nhất {number_text(table.na_min_applicable_pct)}% điểm tối đa của phần."
+           if table.na_min_applicable_pct else "."),
         f"Điểm thưởng (phần {bonus.code}, tối đa {bonus.max} điểm): chỉ kê khi có thuyết minh đủ "
         f"{len(table.justification_fields)} yêu cầu: {fields}, ở trang “{SHEET_BONUS}”, và có minh chứng.",
         f"Điểm trừ (phần {penalty.code}, tối đa {penalty.max} điểm): tự kê trung thực số lần vi phạm.",
-        "Trước khi gửi: kiểm tra không còn dòng tô đỏ ở các trang; cột cuối trang "
-        f"“{SHEET_BONUS}” phải hiện “Đủ” ở mọi dòng đã kê.",
+        f"Trước khi gửi: xem trang “{SHEET_CHECK}” — tổng điểm phường sẽ tính và mọi vấn đề cùng cách sửa; sửa đến "
+        f"khi không còn dòng tô đỏ; cột cuối trang “{SHEET_BONUS}” phải hiện “Đủ” ở mọi dòng đã kê.",
         f"In, ký, đóng dấu (nếu có); gửi tệp Excel này (giữ nguyên tệp, không chép sang tệp khác) và bản scan về "
         f"{cfg.aggregator_name or 'UBND phường'} ({contact}) {deadline}. UBND phường tổng hợp gửi "
         f"{cfg.sends_to or 'cấp trên'} chậm nhất ngày {fmt_date(cfg.district_deadline)}.",

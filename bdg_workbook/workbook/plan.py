@@ -15,8 +15,8 @@ from bdg_workbook.domain.scoring import ScoreCard
 
 DEFAULT_MOVEMENT = "Vì sự tiến bộ của phụ nữ và Bình đẳng giới"
 
-# scoring sheet column widths (characters of the Normal font), A..K; about 252 mm printed
-SCORE_WIDTHS = dict(zip(SCORE_COLUMNS, (7, 46, 7, 9, 13, 8, 9, 10, 8, 10, 9)))
+# scoring sheet column widths (characters of the Normal font), A..N
+SCORE_WIDTHS = dict(zip(SCORE_COLUMNS, (7, 40, 7, 9, 12, 8, 9, 10, 8, 9, 9, 9, 24, 26)))
 _NO_DEPARTMENT = Department(code="", name="", short_name="", header_left=(), header_right="", signer=(),
                             has_seal=False)
 
@@ -49,7 +49,7 @@ def build_plan(setup: Setup) -> Plan:
     for crit in setup.table.criteria:
         heights[lay.criterion_rows[crit.code]] = row_height([
             (crit.text, SCORE_WIDTHS["B"]), (METHOD_LABELS[crit.method], SCORE_WIDTHS["D"]),
-            (unit_text(crit), SCORE_WIDTHS["E"]),
+            (unit_text(crit), SCORE_WIDTHS["E"]), ("; ".join(crit.evidence), SCORE_WIDTHS["N"]),
         ])
     for sec in setup.table.sections:
         heights[lay.section_rows[sec.code]] = row_height([(sec.title, SCORE_WIDTHS["B"])])

@@ -8,9 +8,9 @@ from bdg_workbook.workbook.department import PREPARER, SIGN_NOTE, DeptForm, sign
 from bdg_workbook.workbook.plan import SCORE_WIDTHS, Plan, excel_number, unit_text
 from bdg_workbook.workbook.styles import Styles, page_setup, protect, row_height
 from bdg_workbook.workbook.validation import add_validation, na_validation, target_validation, value_validation
-from bdg_workbook.layout.department import (BONUS_COMPLETE, COL_CODE, COL_EVIDENCE, COL_MAX, COL_METHOD, COL_NA, COL_PCT, COL_POINTS,
-                     COL_TARGET, COL_TEXT, COL_UNIT, COL_VALUE, SCORE_COLUMNS, SCORE_HEADER_ROW, TOTALS)
-from bdg_workbook.workbook.locked import number_text
+from bdg_workbook.layout.department import (COL_CODE, COL_COUNTED, COL_EVIDENCE, COL_EXPECTED, COL_ISSUE, COL_MAX,
+                                            COL_METHOD, COL_NA, COL_PCT, COL_POINTS, COL_TARGET, COL_TEXT, COL_UNIT,
+                                            COL_VALUE, NA_LOCKED, SCORE_COLUMNS, SCORE_HEADER_ROW, TOTALS)
 from bdg_workbook.domain.model import METHOD_LABELS, Criterion, Section
 from bdg_workbook.workbook.strict_writer import checked
 
@@ -18,8 +18,9 @@ HEADERS = {
     COL_CODE: "Mã", COL_TEXT: "Nội dung tiêu chí", COL_MAX: "Điểm tối đa", COL_METHOD: "Cách chấm",
     COL_UNIT: "Đơn vị tính", COL_TARGET: "Chỉ tiêu", COL_VALUE: "Thực hiện", COL_NA: "Không áp dụng",
     COL_PCT: "Tỷ lệ (%)", COL_POINTS: "Điểm tự chấm", COL_EVIDENCE: "Số minh chứng",
+    COL_COUNTED: "Điểm được tính", COL_ISSUE: "Vấn đề (phường sẽ báo)", COL_EXPECTED: "Minh chứng cần có",
 }
-LEFT, RIGHT = ("A", "C"), ("E", "K")          # header and signature blocks
+LEFT, RIGHT = ("A", "C"), ("G", "N")          # header and signature blocks
 FIRST, LAST = SCORE_COLUMNS[0], SCORE_COLUMNS[-1]
 QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 TIEU_NGU = "Độc lập - Tự do - Hạnh phúc"
@@ -36,7 +37,7 @@ def write_score_sheet(ws: Worksheet, st: Styles, plan: Plan, form: DeptForm) -> 
     for sec in plan.setup.table.sections:
         _section_row(ws, st, plan, sec)
         for crit in sec.criteria:
-            _criterion_row(ws, st, plan, crit)
+            _criterion_row(ws, st, plan, crit, form)
     _totals(ws, st, plan)
     last = _signatures(ws, st, plan, form)
     _flags(ws, st, plan)
@@ -88,10 +89,10 @@ def _section_row(ws: Worksheet, st: Styles, plan: Plan, sec: Section) -> None:
     checked(ws.write_string(f"{COL_TEXT}{r}", sec.title, st["sec_title"]), "tên phần")
     checked(ws.write_number(f"{COL_MAX}{r}", excel_number(sec.max), st["sec_num"]), "điểm tối đa phần")
     for col in SCORE_COLUMNS:
-        if col not in (COL_CODE, COL_TEXT, COL_MAX, COL_POINTS):
+        if col not in (COL_CODE, COL_TEXT, COL_MAX, COL_POINTS, COL_COUNTED):
             checked(ws.write_blank(f"{col}{r}", None, st["sec_fill"]), "ô trống")
-    cell = f"{COL_POINTS}{r}"
-    _formula(ws, plan, cell, st["sec_pts"])
+    _formula(ws, plan, f"{COL_POINTS}{r}", st["sec_pts"])
+    _formula(ws, plan, f"{COL_COUNTED}{r}", st["sec_pts"])
 
 
 def _formula(ws: Worksheet, plan: Plan, cell: str, fmt) -> None:
@@ -100,7 +101,7 @@ def _formula(ws: Worksheet, plan: Plan, cell: str, fmt) -> None:
     checked(ws.write_formula(cell, plan.formulas[cell], fmt, cached), f"công thức ô {cell}")
 
 
-def _criterion_row(ws: Worksheet, st: Styles, plan: Plan, crit: Criterion) -> None:
+def _criterion_row(ws: Worksheet, st: Styles, plan: Plan, crit: Criterion, form: DeptForm) -> None:
     lay = plan.lay
     r = lay.criterion_rows[crit.code]
     checked(ws.set_row(r - 1, plan.row_heights[r]), "chiều cao dòng")
@@ -109,21 +110,31 @@ def _criterion_row(ws: Worksheet, st: Styles, plan: Plan, crit: Criterion) -> No
     checked(ws.write_number(f"{COL_MAX}{r}", excel_number(crit.max), st["num"]), "điểm tối đa")
     checked(ws.write_string(f"{COL_METHOD}{r}", METHOD_LABELS[crit.method], st["center_wrap"]), "cách chấm")
     checked(ws.write_string(f"{COL_UNIT}{r}", unit_text(crit), st["center_wrap"]), "đơn vị tính")
-    if crit.method == "ratio":
-        checked(ws.write_number(f"{COL_TARGET}{r}", excel_number(crit.default_target), st["input"]), "chỉ tiêu")
-        add_validation(ws, f"{COL_TARGET}{r}", target_validation(crit))
+    if crit.method == "ratio" and crit.target_proposable:
+        target = form.shape.target(crit.code)
+        checked(ws.write_number(f"{COL_TARGET}{r}", excel_number(target), st["input"]), "chỉ tiêu")
+        add_validation(ws, f"{COL_TARGET}{r}", target_validation(crit, target))
+    elif crit.method == "ratio":   # the Ban's target, locked
+        checked(ws.write_number(f"{COL_TARGET}{r}", excel_number(form.shape.target(crit.code)), st["num"]),
+                "chỉ tiêu")
     else:
         checked(ws.write_blank(f"{COL_TARGET}{r}", None, st["box"]), "ô trống")
-    checked(ws.write_blank(f"{COL_VALUE}{r}", None, st["input"]), "ô thực hiện")
+    value_style = st["input_pct" if crit.method == "percent" else "input"]   # issue 13.6: 85% means 85
+    checked(ws.write_blank(f"{COL_VALUE}{r}", None, value_style), "ô thực hiện")
     add_validation(ws, f"{COL_VALUE}{r}", value_validation(crit))
-    if crit.allow_na:
+    if crit.allow_na and crit.code not in form.shape.na_locked:
         checked(ws.write_blank(f"{COL_NA}{r}", None, st["input"]), "ô không áp dụng")
         add_validation(ws, f"{COL_NA}{r}", na_validation(crit))
+    elif crit.allow_na:   # the Ban does not let this unit mark it N/A
+        checked(ws.write_string(f"{COL_NA}{r}", NA_LOCKED, st["center_wrap"]), "ô áp dụng")
     else:
         checked(ws.write_blank(f"{COL_NA}{r}", None, st["box"]), "ô trống")
     _formula(ws, plan, f"{COL_PCT}{r}", st["pct"])
     _formula(ws, plan, f"{COL_POINTS}{r}", st["pts"])
     _formula(ws, plan, f"{COL_EVIDENCE}{r}", st["count"])
+    _formula(ws, plan, f"{COL_COUNTED}{r}", st["pts"])
+    _formula(ws, plan, f"{COL_ISSUE}{r}", st["crit_text"])
+    checked(ws.write_string(f"{COL_EXPECTED}{r}", "; ".join(crit.evidence), st["crit_text"]), "minh chứng cần có")
 
 
 def _totals(ws: Worksheet, st: Styles, plan: Plan) -> None:
@@ -137,8 +148,12 @@ def _totals(ws: Worksheet, st: Styles, plan: Plan) -> None:
             _formula(ws, plan, f"{COL_PCT}{r}", st["total_raw"])
         else:
             _merge(ws, ("A", COL_PCT), r, total.label, st["total_label"])
-        _formula(ws, plan, f"{COL_POINTS}{r}", st["rating" if total.name == "rating" else "total_val"])
+        style = st["rating" if total.name == "rating" else "total_val"]
+        _formula(ws, plan, f"{COL_POINTS}{r}", style)
         checked(ws.write_blank(f"{COL_EVIDENCE}{r}", None, st["box"]), "ô trống")
+        _formula(ws, plan, f"{COL_COUNTED}{r}", style)
+        for col in (COL_ISSUE, COL_EXPECTED):
+            checked(ws.write_blank(f"{col}{r}", None, st["box"]), "ô trống")
 
 
 def _signatures(ws: Worksheet, st: Styles, plan: Plan, form: DeptForm) -> int:
@@ -155,19 +170,12 @@ def _signatures(ws: Worksheet, st: Styles, plan: Plan, form: DeptForm) -> int:
 
 
 def _flags(ws: Worksheet, st: Styles, plan: Plan) -> None:
-    """Red rows: base items with points but no evidence; bonus items with points but no complete claim."""
+    """Red rows: every criterion the ward will report a problem on (its "Vấn đề" cell is not empty)."""
     lay, table = plan.lay, plan.setup.table
-    for sec in table.sections_of("base"):
+    for sec in table.sections:
         first = lay.criterion_rows[sec.criteria[0].code]
         cells = f"{FIRST}{first}:{LAST}{lay.criterion_rows[sec.criteria[-1].code]}"
-        rule = f"=AND(${COL_POINTS}{first}>0,${COL_EVIDENCE}{first}=0)"
-        _conditional(ws, cells, rule, st)
-    for sec in table.sections_of("bonus"):
-        for crit in sec.criteria:
-            r = lay.criterion_rows[crit.code]
-            claims = f'COUNTIFS(bonus_code,${COL_CODE}{r},bonus_complete,"{BONUS_COMPLETE}")'
-            need = f"ROUNDUP(${COL_POINTS}{r}/{number_text(crit.points_each)},0)" if crit.method == "count" else "1"
-            _conditional(ws, f"{FIRST}{r}:{LAST}{r}", f"=AND(${COL_POINTS}{r}>0,{claims}<{need})", st)
+        _conditional(ws, cells, f'=LEN(${COL_ISSUE}{first})>0', st)
 
 
 def _conditional(ws: Worksheet, cells: str, rule: str, st: Styles) -> None:

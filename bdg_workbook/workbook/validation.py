@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from xlsxwriter.worksheet import Worksheet
@@ -44,11 +45,11 @@ def value_validation(crit: Criterion) -> dict[str, Any]:
             f"Nhập số {unit} đã thực hiện trong kỳ (số không âm). Điểm = {top} × thực hiện/chỉ tiêu, "
             f"vượt chỉ tiêu vẫn tối đa {top} điểm.",
             "Số thực hiện không hợp lệ", "Số thực hiện phải là số không âm (chỉ nhập chữ số).")}
-    if crit.method == "percent":
-        return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100, **_messages(
+    if crit.method == "percent":   # the cell is formatted as a percentage: 85% is stored as 0.85
+        return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1, **_messages(
             f"Tiêu chí {crit.code}: tỷ lệ %",
-            f"Nhập tỷ lệ từ 0 đến 100 ({crit.unit}). Ví dụ: 85 hoặc 85,5.",
-            "Tỷ lệ không hợp lệ", "Tỷ lệ phải là số từ 0 đến 100.")}
+            f"Gõ tỷ lệ kèm dấu %, từ 0% đến 100% ({crit.unit}). Ví dụ: 85% hoặc 85,5%.",
+            "Tỷ lệ không hợp lệ", "Tỷ lệ phải từ 0% đến 100%: gõ kèm dấu %, ví dụ 85%.")}
     each = number_text(crit.points_each)
     return {"validate": "integer", "criteria": ">=", "value": 0, **_messages(
         f"Tiêu chí {crit.code}: số {unit}",
@@ -56,13 +57,13 @@ def value_validation(crit: Criterion) -> dict[str, Any]:
         "Số lần không hợp lệ", "Phải nhập số nguyên không âm (0, 1, 2, …).")}
 
 
-def target_validation(crit: Criterion) -> dict[str, Any]:
-    """Validation of a ratio criterion's target cell (> 0)."""
-    return {"validate": "decimal", "criteria": ">", "value": 0, **_messages(
+def target_validation(crit: Criterion, minimum: Decimal | None = None) -> dict[str, Any]:
+    """Validation of a target the unit may propose: not below the Ban's (``minimum``)."""
+    least = number_text(minimum if minimum is not None else crit.default_target)
+    return {"validate": "decimal", "criteria": ">=", "value": float(least), **_messages(
         f"Tiêu chí {crit.code}: chỉ tiêu",
-        f"Chỉ tiêu đăng ký ({crit.unit}); mặc định {number_text(crit.default_target)}. "
-        "Sửa nếu bản đăng ký thi đua của đơn vị khác. Phải lớn hơn 0.",
-        "Chỉ tiêu không hợp lệ", "Chỉ tiêu phải là số lớn hơn 0.")}
+        f"Chỉ tiêu đơn vị đăng ký ({crit.unit}); Ban giao tối thiểu {least}. Được đăng ký cao hơn, không thấp hơn.",
+        "Chỉ tiêu không hợp lệ", f"Chỉ tiêu phải từ {least} trở lên (mức Ban giao).")}
 
 
 def na_validation(crit: Criterion) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import re
 import tempfile
 import unicodedata
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Callable, Iterator
 
 EXCEL_CELL_LIMIT = 32_767
 ELLIPSIS = "…"
@@ -132,11 +132,14 @@ def atomic_write_text(path: Path | str, text: str, encoding: str = "utf-8") -> N
     atomic_write_bytes(path, text.encode(encoding))
 
 
-def atomic_write_all(files: list[tuple[Path, bytes]]) -> None:
+def atomic_write_all(files: list[tuple[Path, bytes]],
+                     before_replace: "Callable[[list[Path]], object] | None" = None) -> None:
     """Write several files as one step: stage every temporary file first, then rename them all.
 
     A failure while staging (disk full, an exception building a file) removes every temporary file and
     leaves all previous outputs untouched, so a master never stands beside a manifest of another run.
+    ``before_replace(targets)`` runs once everything is staged, just before the renames (e.g. keeping the
+    files about to be replaced as backups).
     """
     staged: list[tuple[Path, Path]] = []
     try:
@@ -151,6 +154,8 @@ def atomic_write_all(files: list[tuple[Path, bytes]]) -> None:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(tmp_name, _target_mode(target))
+        if before_replace is not None:
+            before_replace([target for _tmp, target in staged])
     except BaseException:
         for tmp, _target in staged:
             with contextlib.suppress(FileNotFoundError):

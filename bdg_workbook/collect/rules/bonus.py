@@ -9,10 +9,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bdg_workbook.domain.model import Criterion
-from bdg_workbook.domain.scoring import ItemInput, ScoreCard
+from bdg_workbook.domain.scoring import ItemInput, ScoreCard, doc_key, identifies_document, sheet_trim
 from bdg_workbook.domain.submission import BonusClaim
-from bdg_workbook.collect.rules.context import FileContext, format_decimal, norm_key
-from bdg_workbook.collect.rules.evidence import EvidenceIndex
+from bdg_workbook.collect.rules.context import FileContext, format_decimal
+from bdg_workbook.collect.rules.evidence import EvidenceIndex, criterion_of
 
 CODES = ("E04", "E16", "W14", "W01", "W02", "W10")
 
@@ -20,22 +20,24 @@ CODES = ("E04", "E16", "W14", "W01", "W02", "W10")
 def valid_claims(ctx: FileContext, idx: EvidenceIndex) -> dict[str, list[BonusClaim]]:
     """Complete claims with their own evidence, by bonus criterion; incomplete ones are reported."""
     table = ctx.setup.table
-    bonus_codes = {norm_key(c.code): c for s in table.sections_of("bonus") for c in s.criteria}
-    out: dict[str, list[BonusClaim]] = {c.code: [] for c in bonus_codes.values()}
+    bonus = {c.code for s in table.sections_of("bonus") for c in s.criteria}
+    out: dict[str, list[BonusClaim]] = {code: [] for code in bonus}
     for claim in ctx.sub.bonus:
-        crit = bonus_codes.get(norm_key(claim.code.value))
-        if crit is None:
-            if claim.code.value is not None:
-                ctx.add("E04", claim.code, criterion=str(claim.code.value), reason="mã tiêu chí không phải mục điểm thưởng")
+        if not sheet_trim(claim.code.sheet_text):
+            continue
+        crit = criterion_of(ctx, claim.code)
+        if crit is None or crit.code not in bonus:
+            ctx.add("E04", claim.code, criterion=sheet_trim(claim.code.sheet_text),
+                    reason="mã tiêu chí không phải mục điểm thưởng")
             continue
         missing = [f.label for f in table.justification_fields if claim.fields.get(f.key) is None
-                   or claim.fields[f.key].value is None]
-        if claim.doc.value is None:
-            missing.append("minh chứng")
+                   or not sheet_trim(claim.fields[f.key].sheet_text)]
+        if not identifies_document(claim.doc.sheet_text):
+            missing.append("minh chứng xác định được văn bản")
         if missing and crit.requires_justification:
             ctx.add("E04", claim.code, criterion=crit.code, reason="còn thiếu: " + ", ".join(missing))
             continue
-        owner = idx.base_docs.get(norm_key(claim.doc.value))
+        owner = idx.base_docs.get(doc_key(claim.doc.sheet_text))
         if owner is not None:
             ctx.add("E16", claim.doc, criterion=crit.code, other=owner)
             continue

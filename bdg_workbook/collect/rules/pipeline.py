@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bdg_workbook.domain.findings import Finding
 from bdg_workbook.domain.model import Department, Setup
-from bdg_workbook.domain.scoring import ScoreCard, score
+from bdg_workbook.domain.scoring import ScoreCard, doc_key, score
 from bdg_workbook.trust.signing import KeyRing
 from bdg_workbook.domain.submission import Submission
 from bdg_workbook.collect.rules.bonus import apply_bonus_rules, cap_findings, valid_claims
@@ -35,14 +35,14 @@ def analyse(setup: Setup, sub: Submission, dept: Department, keyring: KeyRing | 
     """Run every per-file rule on one submission; never stops at the first problem."""
     table = setup.table
     ctx = FileContext(setup, sub)
-    typed = check_inputs(ctx)
+    typed = check_inputs(ctx, dept)
     idx = index_evidence(ctx)
     self_card = score(table, typed.mirror)
     check_signature(ctx, dept, keyring)
     check_locked(ctx, dept)
     check_cached(ctx, self_card, idx.counts)
     first = score(table, typed.counted)
-    excluded = apply_evidence_rules(ctx, idx, first)
+    excluded = apply_evidence_rules(ctx, idx, first, typed.counted)
     claims = valid_claims(ctx, idx)
     excluded.update(apply_bonus_rules(ctx, claims, first, typed.counted))
     card = score(table, typed.counted, excluded)
@@ -51,6 +51,6 @@ def analyse(setup: Setup, sub: Submission, dept: Department, keyring: KeyRing | 
     documents: dict[str, tuple[str, str, str]] = {}
     for code, rows in idx.rows.items():
         for row in rows:
-            documents.setdefault(norm_key(row.doc.value), (code, row.doc.sheet, row.doc.ref))
+            documents.setdefault(doc_key(row.doc.sheet_text), (code, row.doc.sheet, row.doc.ref))
     return FileAnalysis(sub, dept, ctx.findings, self_card, card,
                         cell_date(info_date) if info_date is not None else None, documents)
