@@ -2,4 +2,5 @@
 
 from bdg_workbook.cli.main import main
 
-main()
+if __name__ == "__main__":   # a spawned worker (Windows, macOS) imports this module without running the program
+    main()

@@ -102,8 +102,9 @@ def test_keys_export_prints_a_loadable_public_key(runner: CliRunner, tmp_path: P
     key = tmp_path / "keys" / "ward-signing.key"
     result = runner.invoke(main, ["keys", "export", "--key", str(key)])
     assert result.exit_code == 0, result.output
-    public = serialization.load_pem_public_key(result.stdout.encode("ascii"))
+    public = serialization.load_pem_public_key(result.stdout.encode("utf-8"))
     assert isinstance(public, Ed25519PublicKey)
+    assert signing.read_identity(result.stdout.encode("utf-8"), public)[0] == "phường Nhơn Hưng"   # bound (issue 12)
     assert signing.key_id(public) == signing.load_private_key(key).key_id
     assert "PRIVATE" not in result.output
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 import issue12_edits as edits
-from hostile import filled, number_cell, signed_forms
+from hostile import filled, signed_forms
 from bdg_workbook.collect.collector import InputFile, collect_files
 from bdg_workbook.layout.department import SCORE_COLUMNS, SHEET_SCORE, SHEETS, layout_of
 from bdg_workbook.trust.signing import KeyRing

@@ -20,7 +20,8 @@ import issue12_edits as edits
 from hostile import filled, locate, number_cell, pack, signed_forms, text_cell, unpack
 from bdg_workbook.collect.collector import InputFile, collect_files
 from bdg_workbook.domain.result import STATUS_COLLECTED
-from bdg_workbook.layout.department import SCORE_COLUMNS, SHEET_BONUS, SHEET_EVIDENCE, SHEET_GUIDE, SHEET_SCORE, layout_of
+from bdg_workbook.layout.department import (SCORE_COLUMNS, SHEET_BONUS, SHEET_EVIDENCE, SHEET_GUIDE, SHEET_SCORE,
+                                             layout_of)
 from bdg_workbook.trust.signing import KeyRing
 from bdg_workbook.untrusted.form_contract import form_contract, issued_cells
 from bdg_workbook.untrusted.workbook_reader import read_bytes

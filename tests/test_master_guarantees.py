@@ -70,6 +70,9 @@ def test_collect_never_overwrites_a_master_holding_review_entries(runner, demo_w
     assert out.read_bytes() == typed                                     # the officer's entries are still there
     fresh = tmp_path / "ra" / "TONGHOP_lan2.xlsx"
     assert fresh.is_file() and "không ghi đè" in again.output and str(fresh) in again.output
+    third = runner.invoke(main, _collect_args(ward, out))              # a plain re-collection replaces _lan2
+    assert str(fresh) in third.output and (tmp_path / "ra" / "TONGHOP_lan2.xlsx.bak1").is_file()
+    assert not (tmp_path / "ra" / "TONGHOP_lan3.xlsx").exists() and out.read_bytes() == typed
 
 
 def test_collect_never_overwrites_a_master_with_a_later_review_round(runner, demo_wards, tmp_path):

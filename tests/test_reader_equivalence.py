@@ -77,6 +77,8 @@ def _difference(fast: Outcome, reference: Outcome) -> str:
         lines.append(f"evidence: fast {a.evidence} != reference {b.evidence}")
     if a.bonus != b.bonus or a.meta != b.meta:
         lines.append(f"bonus or meta differ: {a.bonus} {a.meta} / {b.bonus} {b.meta}")
+    lines += [f"area {p}: fast {a.area.get(p)} != reference {cell}" for p, cell in b.area.items()
+              if a.area.get(p) != cell][:10]
     return "\n".join(lines) or "submissions differ"
 
 

@@ -4,6 +4,8 @@ Put this folder on PYTHONPATH: every Python process started with it — the test
 spawned workers alike — then cannot import the POSIX-only modules that Windows does not have.
 """
 
+import importlib.util
+import os
 import sys
 
 # Not on Windows at all: nobody may import them.
@@ -22,13 +24,19 @@ def _importer() -> str:
     return "" if frame is None else str(frame.f_globals.get("__name__", ""))
 
 
+MSVCRT_STANDIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "msvcrt_standin.py")
+
+
 class _NoPosixOnlyModules:
-    """A meta-path finder that refuses the POSIX-only modules, as importing them on Windows does."""
+    """A meta-path finder that refuses the POSIX-only modules, as importing them on Windows does, and gives
+    our own code the ``msvcrt`` it would find there (file locking)."""
 
     def find_spec(self, name, path=None, target=None):
         top = name.split(".")[0]
         if top in POSIX_ONLY or (top in POSIX_ONLY_FOR_US and _importer().startswith(OURS)):
             raise ModuleNotFoundError(f"No module named {name!r} (Windows conditions)", name=name)
+        if name == "msvcrt" and _importer().startswith(OURS):
+            return importlib.util.spec_from_file_location("msvcrt", MSVCRT_STANDIN)
         return None
 
 

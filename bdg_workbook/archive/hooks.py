@@ -52,7 +52,8 @@ def previous_season(archive: Archive | None, season: int) -> PreviousSeason | No
                           {c: PreviousStanding(c, u.name, u.total, u.rating) for c, u in units.items()})
 
 
-def _guarded(archive: Archive | None, warn: Any, action: Any) -> int | None:
+def guarded(archive: Archive | None, warn: Any, action: Any) -> int | None:
+    """``action()`` (a recording); an archive error becomes a warning line and None."""
     if archive is None:
         return None
     try:
@@ -70,16 +71,16 @@ def after_collect(archive: Archive | None, cache: ArchiveCache | None, result: A
         if cache is not None:
             cache.flush()
         return archive.record_collection(result, str(output))
-    return _guarded(archive, warn, action)
+    return guarded(archive, warn, action)
 
 
 def after_review(archive: Archive | None, outcome: Any, master: Path, target: Path | None,
                  warn: Any = None) -> int | None:
     """Record a review round."""
-    return _guarded(archive, warn, lambda: archive.record_review(outcome, master, target))
+    return guarded(archive, warn, lambda: archive.record_review(outcome, master, target))
 
 
 def after_mail(archive: Archive | None, setup: Any, report: Any, source: Path, sent: bool,
                warn: Any = None) -> int | None:
     """Record a mail run (drafts or sends)."""
-    return _guarded(archive, warn, lambda: archive.record_sends(setup, report, str(source), sent))
+    return guarded(archive, warn, lambda: archive.record_sends(setup, report, str(source), sent))

@@ -16,6 +16,7 @@ from bdg_workbook.review import review_round as _review
 from bdg_workbook.domain.errors import WorkbookError as _WorkbookError
 from bdg_workbook.collect.inbox import InboxError as _InboxError
 from bdg_workbook.domain.model import Setup
+from bdg_workbook.domain.numbers import format_points
 from bdg_workbook.domain.result import PreviousSeason
 from bdg_workbook.archive import hooks as _archive
 from bdg_workbook.cli import loop_commands as _loop
@@ -98,7 +99,7 @@ def collect_command(inbox: Path, criteria_path: Path | None, departments_path: P
         if any(f.code == "F23" for f in result.findings):
             click.echo("Thư mục có bảng tổng hợp (đã bỏ qua). Để tổng hợp các phường, dùng: "
                        "bdg-workbook rollup THƯ_MỤC --keys THƯ_MỤC_KHÓA")
-        click.echo(f"Thời gian: {elapsed:.2f} giây cho {len(result.files)} tệp.".replace(".", ",", 1))
+        click.echo(f"Thời gian: {format_points(elapsed)} giây cho {len(result.files)} tệp.")
         if run_id is not None and cache is not None:
             click.echo(f"Kho lưu trữ: {archive.path} (lần thu số {run_id}; dùng lại {cache.hits} tệp đã đọc, "
                        f"đọc mới {cache.misses} tệp).")

@@ -134,14 +134,14 @@ def demo_command(criteria_path: Path | None, departments_path: Path | None, conf
     setup = load_setup_or_exit(criteria_path, departments_path, config_path)
     click.echo(f"1. Tạo {len(setup.departments)} biểu mẫu vào {out_dir / str(setup.config.year)} …")
     run = _demo.run_demo(setup, out_dir, seed=seed, jobs=jobs)
-    click.echo(f"   xong trong {run.timings['generate']:.2f} giây; ký số bằng khóa chạy thử {run.key_id} "
+    click.echo(f"   xong trong {format_points(run.timings['generate'])} giây; ký số bằng khóa chạy thử {run.key_id} "
                f"({out_dir / 'keys'}).")
     returned = len(list(run.inbox.glob("*.xlsx")))
     click.echo(f"2. Điền số liệu mẫu như các đơn vị và lưu {returned} tệp gửi về vào {run.inbox} "
                f"(đơn vị {_demo.NOT_RETURNING} không gửi). Cố ý sai quy định ở:")
     for code, what in _demo.SCENARIOS.items():
         click.echo(f"   - {code}: {what}")
-    click.echo(f"3. Thu và chấm lại {returned} tệp trong {run.timings['collect']:.2f} giây:")
+    click.echo(f"3. Thu và chấm lại {returned} tệp trong {format_points(run.timings['collect'])} giây:")
     master = out_dir / f"TONGHOP_{setup.config.year}_{_console.ascii_slug(setup.config.place_name)}.xlsx"
     written = write_collect_outputs(run.result, master, out_dir / "keys" / _signing.KEY_FILE)
     click.echo(_console.summary_text(run.result))

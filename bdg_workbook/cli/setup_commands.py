@@ -109,6 +109,9 @@ def keys_export_command(key_path: Path | None, out_path: Path | None, config_pat
     khóa ký) và khóa PEM; cấp trên chỉ nhận bảng tổng hợp của đúng phường ghi trong tệp khóa."""
     from bdg_workbook.cli.app import load_setup_or_exit
     cfg = load_setup_or_exit(None, None, config_path).config
+    if config_path is None and not (Path.cwd() / "templates" / "config.yaml").is_file():
+        click.echo(f"Lưu ý: không thấy templates/config.yaml ở thư mục đang chạy; tệp khóa ghi theo cấu hình mặc định "
+                   f"({cfg.ward}, {cfg.district}). Chạy trong thư mục làm việc của phường hoặc chỉ --config.", err=True)
     key = _load_key_or_exit(key_path)
     try:
         pem = _signing.export_public_key(key, cfg.ward, cfg.district, cfg.province)

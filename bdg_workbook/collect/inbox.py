@@ -298,4 +298,4 @@ def _date(msg: EmailMessage) -> dt.datetime | None:
 
 
 def _mib(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MiB"
+    return f"{size / (1024 * 1024):.1f} MiB".replace(".", ",")   # a decimal comma, as everywhere a person reads

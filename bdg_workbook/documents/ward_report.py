@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from bdg_workbook.domain.numbers import format_number
+
 from bdg_workbook.documents.nd30 import Letterhead, Nd30Document
 from bdg_workbook.documents.settings import level_above
 from bdg_workbook.domain.result import CollectResult, DepartmentResult
@@ -20,9 +22,7 @@ CAMPAIGN = "“Vì sự tiến bộ của phụ nữ và Bình đẳng giới”
 
 def number_text(value: Decimal) -> str:
     """Vietnamese number: ``185,48``; whole numbers without decimals."""
-    value = Decimal(value).quantize(Decimal("0.01"))
-    text = f"{value:f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+    return format_number(Decimal(value).quantize(Decimal("0.01")))
 
 
 def ward_letterhead(result: CollectResult, symbol: str, date: dt.date | None = None) -> Letterhead:

@@ -237,7 +237,7 @@ CATALOGUE: dict[str, Entry] = {
                  "Đơn vị {department}, tiêu chí {criterion}: Thường trực Ban bác lựa chọn 'Không áp dụng' của đơn vị; "
                  "tiêu chí được chấm {found}/{max} điểm và tính vào thang điểm cơ bản (lý do: {reason}).",
                  ""),
-    # ---- district roll-up of ward masters (bdg-workbook collect on a folder of ward masters)
+    # ---- district roll-up of ward masters (bdg-workbook rollup FOLDER --keys KEYS)
     "D01": Entry(ERROR, "Bảng tổng hợp của phường chưa ký",
                  "Bảng tổng hợp của {ward} không có chữ ký số; không tổng hợp phường này.",
                  "Đề nghị phường chạy 'bdg-workbook init' (tạo khóa), chạy lại collect/review để ký, rồi gửi lại "

@@ -233,7 +233,10 @@ def sheet_trim(text: str) -> str:
 
 
 def sheet_text(value: object) -> str:
-    """What TRIM(cell) gives for a text cell ("" for anything else)."""
+    """What TRIM(cell) gives: the trimmed text, a number's digits (``45366`` for a date serial), else ""."""
+    if isinstance(value, Decimal) and value.is_finite():
+        text = format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
+        return text
     return sheet_trim(value) if isinstance(value, str) else ""
 
 

@@ -95,16 +95,20 @@ def choose_target(master: Path, setup: Setup) -> Target:
     else:
         more = f" và {len(typed) - 3} ô khác" if len(typed) > 3 else ""
         why = f"tệp có điểm thẩm định/lý do đã nhập ({', '.join(typed[:3])}{more})"
-    return Target(next_run_path(master), master, why)
+    return Target(next_run_path(master, setup), master, why)
 
 
-def next_run_path(master: Path) -> Path:
-    """The first ``<stem>_lanN.xlsx`` (N ≥ 2) beside ``master`` that does not exist and has no review round."""
+def next_run_path(master: Path, setup: Setup | None = None) -> Path:
+    """The first ``<stem>_lanN.xlsx`` (N ≥ 2) beside ``master`` that may be written: absent, or (with ``setup``)
+    an earlier re-collection that holds no review entries and has no review round (it is then replaced, kept
+    as a ``.bakN``)."""
     base = RUN_RE.sub("", master.stem)
     start = int(RUN_RE.search(master.stem).group(1)) + 1 if RUN_RE.search(master.stem) else 2
     for n in range(start, MAX_NUMBER):
         candidate = master.with_name(f"{base}_lan{n}{master.suffix}")
-        if not candidate.exists() and not later_rounds(candidate):
+        if later_rounds(candidate):
+            continue
+        if not candidate.exists() or (setup is not None and not review_entries(candidate, setup)):
             return candidate
     raise OSError(f"quá nhiều bản tổng hợp '{base}_lanN' trong {master.parent}")
 

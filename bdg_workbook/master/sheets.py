@@ -13,6 +13,7 @@ from bdg_workbook.master.print_pages import SummaryPlacement
 from bdg_workbook.master.style import (FONT, PrintSheet, Styles, estimate_lines, merge_text, page_setup, put_number, put_text,
                            row_height)
 from bdg_workbook.master.tables import INTEGER, NUMBER, Table
+from bdg_workbook.domain.numbers import format_number
 from bdg_workbook.writing.safe_text import clean_cell_text
 from bdg_workbook.domain.result import CollectResult
 
@@ -68,7 +69,7 @@ def write_chart(workbook: Workbook, sheet: PrintSheet, st: Styles, result: Colle
     sheet.set_column(0, 14, 9)
     merge_text(sheet, 0, 0, 0, 14, f"BIỂU ĐỒ TỔNG ĐIỂM CỦA CÁC ĐƠN VỊ NĂM {cfg.year}",
                st(size=14, bold=True, align="center"))
-    merge_text(sheet, 1, 0, 1, 14, f"(thang {table.total_max.normalize():f} điểm; số liệu lấy từ trang "
+    merge_text(sheet, 1, 0, 1, 14, f"(thang {format_number(table.total_max)} điểm; số liệu lấy từ trang "
                f"“{SHEET_SUMMARY}”; đơn vị chưa nộp không có cột)", st(size=11, italic=True, align="center"))
     chart = workbook.add_chart({"type": "bar"})
     first, last = placement.first_row, placement.last_row

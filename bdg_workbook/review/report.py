@@ -152,7 +152,10 @@ def summary_lines(outcome: ReviewOutcome, written: Path | None) -> list[str]:
         lines.append(f"  {edit.department} {edit.criterion}: {format_points(edit.before)} → {format_points(edit.after)} "
                      f"({edit.reason})")
     lines += ["  " + line for line in finding_lines(outcome.findings)]
-    if written is None:
+    if written is None and any(f.code == "R13" for f in outcome.findings):   # a key problem, not a damaged file
+        lines.append(f"KHÔNG ghi bản thẩm định: không tìm thấy khóa của phường để kiểm tra chữ ký của tệp "
+                     f"{outcome.master.display_name} (xem ở trên cách chỉ khóa).")
+    elif written is None:
         lines.append(f"KHÔNG ghi bản thẩm định: tệp {outcome.master.display_name} không còn nguyên vẹn "
                      "(xem các lỗi ở trên).")
     else:

@@ -350,5 +350,5 @@ def summary_lines(result: DistrictResult, written: list[Path], seconds: float) -
     lines += ["  " + line for line in finding_lines(result.findings)]
     lines.append(f"Tệp tổng hợp {above.label}: {written[0]}")
     lines.append(f"Kèm theo: {', '.join(p.name for p in written[1:])}")
-    lines.append(f"Thời gian: {seconds:.2f} giây.")
+    lines.append(f"Thời gian: {format_points(seconds)} giây.")
     return lines

@@ -153,7 +153,7 @@ class DistrictResult(FindingCounts):
         return [b.label for b in self.setup.table.bands]
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict; ``collect --format json`` in district mode prints exactly this."""
+        """Plain JSON-ready dict; ``rollup --format json`` prints exactly this."""
         return {
             "kind": DISTRICT_KIND, "district": self.district, "province": self.province,
             "year": self.setup.config.year, "template_id": self.setup.table.template_id,

@@ -128,6 +128,7 @@ def mail_send() -> Response:
             return _back("forms.mail", {"error": str(exc)})
         except OSError as exc:
             return _back("forms.mail", {"error": f"Không ghi được vào {ws.mail_folder}: {exc.strerror or exc}."})
+        ws.archive_run(lambda archive: archive.record_sends(setup, report, str(workbooks), action == "gui"))
     outcomes = [{"code": o.code, "name": o.name, "status": _mail.STATUS_VI[o.status], "ok": o.ok,
                  "message": o.message} for o in report.outcomes]
     counts = [f"{report.count(s)} {_mail.STATUS_VI[s].lower()}" for s in _mail.STATUS_VI if report.count(s)]

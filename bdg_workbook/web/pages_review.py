@@ -147,6 +147,7 @@ def submit_review() -> Response:
             _review_report.write_reviewed_master(outcome, target, ws.master_signer())
         except OSError as exc:
             return _back({**back, "error": f"Không ghi được '{target.name}': {exc.strerror or exc}."}, unit)
+        ws.archive_run(lambda archive: archive.record_review(outcome, latest, target))   # issue 15
     edits = [f"{e.department} {e.criterion}: {common.points(e.before)} → {common.points(e.after)} ({e.reason})"
              for e in outcome.edits]
     return _back({"unit": unit, "ok": f"Đã ghi bản thẩm định vòng {outcome.round}: {target.name} "

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from bdg_workbook.collect import collector as _collector
 from bdg_workbook.collect import status as _status
@@ -199,9 +200,18 @@ class Workspace:
                                         cache=MemoryCache(self.results, setup, keyring))
             target = choose_target(self.master_path(setup), setup)
             written = write_collect_outputs(result, target.path, self.master_signer())
+            self.archive_run(lambda archive: archive.record_collection(result, str(target.path)))   # issue 15
             note = (f"Không ghi đè {target.kept.name} ({target.why}); bản tổng hợp mới là {target.path.name}. "
                     "Điểm thẩm định đã nhập vẫn ở tệp cũ.") if target.kept is not None else ""
             return result, written, note
+
+    def archive_run(self, record: Any) -> None:
+        """Record a run in the working folder's season archive (``archive.sqlite3``); never fails the page."""
+        from bdg_workbook.archive import hooks
+        archive = hooks.open_or_none(self.root / "archive.sqlite3")
+        if archive is not None:
+            with archive:
+                hooks.guarded(archive, None, lambda: record(archive))
 
     def current_master(self, setup: Setup) -> Path:
         """The master written last by a collection: ``TONGHOP_…xlsx`` or its newest ``_lanN`` (may not exist)."""

@@ -42,7 +42,7 @@ def summary_text(result: CollectResult) -> str:
         rows.append([str(r.rank), r.department.code, r.department.short_name, format_points(r.card.total),
                      r.card.rating, str(r.errors), str(r.warnings)])
     for d in result.missing:
-        rows.append(["-", d.code, d.short_name, "", "Chưa nộp", "", ""])
+        rows.append(["-", d.code, d.short_name, "", result.not_returned_label(d.code), "", ""])
     out = [table(["Hạng", "Mã", "Đơn vị", "Tổng điểm", "Xếp loại", "Lỗi", "Cảnh báo"], rows, right={0, 3, 5, 6})]
     out.append("")
     out.append(f"Đã nhận {len(result.files)} tệp; tổng hợp {len(result.departments)} đơn vị; "
