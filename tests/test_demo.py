@@ -71,7 +71,9 @@ def test_demo_breaks_appear_as_their_finding_codes(run):
 def test_demo_collect_time_is_printed_and_short(run):
     result, _out = run
     line = next(line for line in result.stdout.splitlines() if line.startswith("3. Thu và chấm lại 14 tệp trong"))
-    seconds = float(line.split("trong", 1)[1].split("giây")[0].strip())
+    shown = line.split("trong", 1)[1].split("giây")[0].strip()
+    assert "," in shown and "." not in shown            # a decimal comma (issue 11)
+    seconds = float(shown.replace(",", "."))
     assert seconds < 30
 
 

@@ -245,7 +245,8 @@ def test_header_and_signature_blocks(setup, books):
 def test_guide_sheet_carries_deadline_and_disclaimer(setup, books):
     text = " ".join(_texts(books["HLHPN"][SHEETS[0]]))
     assert setup.config.department_deadline.strftime("%d/%m/%Y") in text
-    assert not setup.table.official and setup.table.disclaimer in text and "Kiểm tra" not in text
+    assert not setup.table.official and setup.table.disclaimer in text
+    assert f"trang “{SHEET_CHECK}”" in text     # issue 13.7: the guide sends the unit to the check sheet
 
 
 def test_checked_and_guard_raise_on_xlsxwriter_refusals():

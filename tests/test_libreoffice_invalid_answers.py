@@ -41,11 +41,13 @@ def _seed() -> int:
     return int(os.environ.get("BDG_LO_SEED") or "20240502")
 
 
-def _invalid(crit: Criterion, rng: random.Random) -> ItemAnswer:
-    """A value the validation would refuse, sometimes with a bad target or an N/A beside a value."""
+def _invalid(crit: Criterion, dept, rng: random.Random) -> ItemAnswer:
+    """A value the validation would refuse, sometimes with a bad target or an N/A beside a value (only in the
+    cells the unit can type in: the Ban's targets and the N/A cells it may not use are locked, issue 13)."""
     value = rng.choice(INVALID_BY_METHOD[crit.method])
-    target = rng.choice(INVALID_TARGETS) if crit.method == "ratio" and rng.random() < 0.4 else None
-    return ItemAnswer(value=value, target=target, not_applicable=crit.allow_na and rng.random() < 0.2)
+    typed_target = crit.method == "ratio" and crit.target_proposable and rng.random() < 0.4
+    target = rng.choice(INVALID_TARGETS) if typed_target else None
+    return ItemAnswer(value=value, target=target, not_applicable=dept.may_be_na(crit) and rng.random() < 0.2)
 
 
 def _invalid_answers(setup: Setup, dept, rng: random.Random) -> Answers:
@@ -53,7 +55,7 @@ def _invalid_answers(setup: Setup, dept, rng: random.Random) -> Answers:
     answers = random_valid_answers(setup, dept, rng)
     for crit in setup.table.criteria:
         if rng.random() < 0.35:
-            answers.items[crit.code] = _invalid(crit, rng)
+            answers.items[crit.code] = _invalid(crit, dept, rng)
     return answers
 
 

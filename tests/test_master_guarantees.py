@@ -4,7 +4,6 @@ what is printed, an interrupt is one Vietnamese line. Edited masters are made by
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import re
 import shutil
@@ -19,11 +18,11 @@ import pytest
 from bdg_workbook.cli.app import INTERRUPTED_VI
 from bdg_workbook.cli.main import main
 from bdg_workbook.collect import collector as _collector
-from bdg_workbook.layout.master import SHEET_SUMMARY, review_name
+from bdg_workbook.layout.master import SHEET_SUMMARY
 from bdg_workbook.master.outputs import write_collect_outputs
 from bdg_workbook.review.review_round import review_master
 from bdg_workbook.rollup.wards import MERGED, REJECTED, collect_district
-from bdg_workbook.trust.signing import (KEY_ENV, SIGNED_MASTER_KEYS, KeyRing, export_public_key, load_private_key,
+from bdg_workbook.trust.signing import (KEY_ENV, SIGNED_MASTER_KEYS, KeyRing, load_private_key,
                                         read_identity, load_public_key)
 from hostile import locate, number_cell, pack, set_cell, sheet_parts, text_cell, unpack
 from wards import Ward, keys_folder, ward_setup

@@ -7,7 +7,6 @@ import datetime as dt
 import email.message
 import email.utils
 import json
-import shutil
 from pathlib import Path
 
 import openpyxl
@@ -17,7 +16,7 @@ from bdg_workbook.cli.main import main
 from bdg_workbook.collect.collector import InputFile, collect, collect_files
 from bdg_workbook.collect.receipts import RECEIPTS_NAME, Receipt, append_receipt, read_receipts
 from bdg_workbook.collect.status import MISSING, REJECTED, VALID, season_status
-from bdg_workbook.domain.findings import CRITERION_LEVEL_ERRORS, ERROR, is_file_level_error
+from bdg_workbook.domain.findings import CRITERION_LEVEL_ERRORS, is_file_level_error
 from bdg_workbook.domain.result import STATUS_BLANK, STATUS_COLLECTED, STATUS_UNTRUSTED
 from bdg_workbook.layout.master import SHEET_SUMMARY
 from bdg_workbook.master.report import master_bytes

@@ -34,7 +34,8 @@ VIETNAMESE = "Đã tạo biểu mẫu: Nhơn Hưng – Điểm được tính 15
 
 
 def _python(code: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    full = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SIM), str(REPO)]), **(env or {})}
+    full = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SIM), str(REPO)]), "PYTHONIOENCODING": "utf-8",
+            **(env or {})}
     return subprocess.run([sys.executable, "-c", code], capture_output=True, env=full, cwd=cwd, timeout=300,
                           check=False)
 

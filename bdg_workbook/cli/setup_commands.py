@@ -115,7 +115,7 @@ def keys_export_command(key_path: Path | None, out_path: Path | None, config_pat
     key = _load_key_or_exit(key_path)
     try:
         pem = _signing.export_public_key(key, cfg.ward, cfg.district, cfg.province)
-    except _signing.KeyFileError as exc:
+    except ValueError as exc:
         click.echo(f"Lỗi: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     if out_path is None:

@@ -25,6 +25,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from bdg_workbook.domain.errors import BdgError
+from bdg_workbook.trust.messages import bad_signature_message as _bad_signature_message
+from bdg_workbook.trust.messages import unknown_key_message as _unknown_key_message
+from bdg_workbook.trust.ward_keys import export_public_key, read_identity  # noqa: F401  (issue 12, re-exported)
 
 KEY_ENV = "BDG_SIGNING_KEY"
 KEY_DIR = "keys"
@@ -47,19 +50,6 @@ SIGNED_MASTER_KEYS: tuple[str, ...] = (
     "departments", "collected", "missing", "review_round", "previous_file", "previous_sha256", "audit_hash",
     "tables_hash", "view_hash",
 )
-# Short Vietnamese label of what each signed key stands for (used to say what may have been edited).
-KEY_LABELS: dict[str, str] = {
-    "kind": "loại tệp", "layout_version": "phiên bản bố cục", "template_id": "mẫu",
-    "template_version": "mẫu", "template_hash": "mẫu", "year": "năm", "ward": "phường",
-    "district": "địa bàn cấp trên", "department_code": "mã đơn vị", "department_name": "tên đơn vị",
-    "issued_at": "ngày phát hành", "generated_at": "thời điểm tổng hợp",
-    "generator_version": "phiên bản chương trình", "locked_hash": "nội dung khóa",
-    "content_hash": "nội dung tổng hợp", "data_hash": "nội dung tổng hợp", "province": "tỉnh",
-    "departments": "số đơn vị", "collected": "số đơn vị", "missing": "số đơn vị",
-    "review_round": "vòng thẩm định", "previous_file": "bản trước", "previous_sha256": "bản trước",
-    "audit_hash": "nhật ký thẩm định", "view_hash": "nội dung các trang in", "tables_hash": "các bảng phát hiện, minh chứng, điểm thưởng, tệp đã nhận",
-}
-
 VALID, UNSIGNED, UNKNOWN_KEY, BAD_SIGNATURE, MALFORMED = (
     "valid", "unsigned", "unknown_key", "bad_signature", "malformed")
 STATUSES = (VALID, UNSIGNED, UNKNOWN_KEY, BAD_SIGNATURE, MALFORMED)
@@ -326,56 +316,6 @@ def _key_files(path: Path) -> list[Path]:
     return [path]
 
 
-# ---------------------------------------------------------------- a public key bound to its ward
-
-IDENTITY_CONTEXT = b"bdg-workbook/ward-key/1\n"
-IDENTITY_FIELDS = ("ward", "district", "province")
-IDENTITY_SIGNATURE = "identity_signature"
-
-
-def _identity_payload(values: Mapping[str, str], public_key: Ed25519PublicKey) -> bytes:
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    body = {k: unicodedata.normalize("NFC", values.get(k, "")).strip() for k in IDENTITY_FIELDS}
-    body["public_key"] = base64.b64encode(raw).decode("ascii")
-    return IDENTITY_CONTEXT + json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-def export_public_key(key: SigningKey, ward: str, district: str, province: str) -> bytes:
-    """The ward's public key file for the level above: its identity (ward, district, province) signed by the
-    key itself, then the PEM. A verifier binds the key to that ward (``TrustedKey.ward``)."""
-    values = {"ward": ward, "district": district, "province": province}
-    for k, v in values.items():
-        if "\n" in v or "\r" in v:
-            raise KeyFileError(f"{k} '{v}' có xuống dòng; sửa config.yaml.")
-    signature = base64.b64encode(key.private_key.sign(_identity_payload(values, key.private_key.public_key())))
-    head = ["# bdg-workbook: khóa công khai của phường (gửi cấp trên qua kênh tin cậy)",
-            *(f"{k}: {values[k]}" for k in IDENTITY_FIELDS), f"key_id: {key.key_id}",
-            f"{IDENTITY_SIGNATURE}: {signature.decode('ascii')}"]
-    return ("\n".join(head) + "\n").encode("utf-8") + key.public_pem()
-
-
-def read_identity(data: bytes, public_key: Ed25519PublicKey) -> tuple[str, str, str]:
-    """(ward, district, province) a key file binds its key to; ('', '', '') for a bare PEM or a header whose
-    signature does not verify with the key (an edited ward name binds nothing)."""
-    try:
-        head = data.split(b"-----BEGIN", 1)[0].decode("utf-8")
-    except UnicodeDecodeError:
-        return "", "", ""
-    values: dict[str, str] = {}
-    for line in head.splitlines():
-        name, sep, value = line.partition(":")
-        if sep and not name.startswith("#"):
-            values[name.strip()] = value.strip()
-    signature = _decode_signature(values.get(IDENTITY_SIGNATURE, ""))
-    if signature is None or not values.get("ward"):
-        return "", "", ""
-    try:
-        public_key.verify(signature, _identity_payload(values, public_key))
-    except InvalidSignature:
-        return "", "", ""
-    return tuple(unicodedata.normalize("NFC", values.get(k, "")).strip() for k in IDENTITY_FIELDS)  # type: ignore[return-value]
-
-
 # ---------------------------------------------------------------- signing
 
 def canonical_payload(meta: Mapping[str, object], keys: Iterable[str] = SIGNED_META_KEYS) -> bytes:
@@ -464,21 +404,3 @@ def _decode_signature(text: str) -> bytes | None:
     except (binascii.Error, UnicodeEncodeError, ValueError):
         return None
     return raw if len(raw) == SIGNATURE_LENGTH else None
-
-
-def _unknown_key_message(kid: str, trusted: KeyRing) -> str:
-    """Why a key id is not trusted."""
-    if not len(trusted):
-        return (f"tệp được ký bằng khóa {kid} nhưng chưa có khóa tin cậy nào để kiểm tra "
-                "(chỉ thư mục khóa công khai bằng --keys).")
-    return (f"tệp được ký bằng khóa {kid}, không phải khóa của phường "
-            f"(khóa tin cậy: {', '.join(trusted.key_ids)}): tệp do nơi khác phát hành hoặc đã bị thay khóa.")
-
-
-def _bad_signature_message(keys: Iterable[str]) -> str:
-    """The Vietnamese 'signature does not match' message naming what the signature covers."""
-    labels = list(dict.fromkeys(KEY_LABELS.get(k, k) for k in keys
-                                if k not in ("layout_version", "generator_version")))
-    covered = ", ".join(labels[:-1]) + (" hoặc " if len(labels) > 1 else "") + labels[-1] if labels else "meta"
-    return (f"chữ ký không khớp: nội dung meta ({covered}) đã bị sửa sau khi phát hành, "
-            "hoặc chữ ký được tạo bằng khóa khác với mã khóa ghi trong tệp.")
