@@ -7,6 +7,8 @@ from __future__ import annotations
 import configparser
 import re
 import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -100,3 +102,12 @@ def test_generate_only_accepts_what_mail_only_accepts(runner, tmp_path, monkeypa
         "TDCD_2024_DTN.eml", "TDCD_2024_HLHPN.eml", "TDCD_2024_MTTQ.eml"]
     unknown = runner.invoke(main, ["generate", "--only", "mttq,xyz"])
     assert unknown.exit_code == 2 and "XYZ" in unknown.output
+
+
+@pytest.mark.skipif(shutil.which("git") is None or not (REPO / ".git").exists(), reason="needs a git checkout")
+@pytest.mark.parametrize("path", ["keys/ward-signing.key", "keys/ward-signing.pub", ".ci-venv/bin/python",
+                                  ".ci-lower-venv/bin/python", "build/lib/x.py", "dist/x.whl"])
+def test_gitignore_covers_keys_and_build_folders_made_in_the_repo_root(path):
+    """``init`` run in the checkout makes keys/ there: the private key must never be committed."""
+    done = subprocess.run(["git", "check-ignore", "-q", "--no-index", path], cwd=REPO, check=False)
+    assert done.returncode == 0, f"{path} is not ignored by .gitignore"
