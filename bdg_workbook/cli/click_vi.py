@@ -29,6 +29,7 @@ CLICK_VI: dict[str, str] = {
     "Usage:": "Cách dùng:",
     "Options": "Tùy chọn",
     "Commands": "Lệnh",
+    "Positional arguments": "Tham số",   # click ≥ 8.5
     "Show this message and exit.": "Hiện hướng dẫn này rồi thoát.",
     "Show the version and exit.": "Hiện số phiên bản rồi thoát.",
     "%(prog)s, version %(version)s": "%(prog)s, phiên bản %(version)s",

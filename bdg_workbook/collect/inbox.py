@@ -14,6 +14,7 @@ from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+from bdg_workbook.writing.safe_text import create_new_file
 from bdg_workbook.domain.errors import BdgError
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -259,27 +260,12 @@ def _write_new(work_dir: Path, name: str, data: bytes) -> Path:
     """Create a new file in ``work_dir`` (never overwriting, never following a link), de-duplicating the name."""
     if os.path.basename(name) != name or name in ("", ".", ".."):
         raise InboxError(f"Tên tệp không an toàn: {name!r}")
-    stem, _, ext = name.rpartition(".")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    taken = {p.name.casefold() for p in work_dir.iterdir()}   # "A.xlsx" and "a.xlsx" apart on every file system
-    for counter in range(1, 10_000):
-        candidate = work_dir / (name if counter == 1 else f"{stem} ({counter}).{ext}")
-        if candidate.name.casefold() in taken:
-            continue
-        try:
-            fd = os.open(candidate, flags, 0o600)
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise InboxError(f"Không ghi được tệp vào thư mục tạm {work_dir}: {exc.strerror or exc}.") from exc
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-        except OSError as exc:
-            candidate.unlink(missing_ok=True)
-            raise InboxError(f"Không ghi được tệp vào thư mục tạm {work_dir}: {exc.strerror or exc}.") from exc
-        return candidate
-    raise InboxError(f"Quá nhiều tệp trùng tên {name} trong {work_dir}.")
+    try:
+        return create_new_file(work_dir, name, data, mode=0o600)
+    except FileExistsError as exc:
+        raise InboxError(f"Quá nhiều tệp trùng tên {name} trong {work_dir}.") from exc
+    except OSError as exc:
+        raise InboxError(f"Không ghi được tệp vào thư mục tạm {work_dir}: {exc.strerror or exc}.") from exc
 
 
 def _sender(msg: EmailMessage) -> str:

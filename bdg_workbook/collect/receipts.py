@@ -11,6 +11,7 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from bdg_workbook.writing.safe_text import create_new_file
 from bdg_workbook.collect.inbox import InboxError, safe_name
 
 RECEIPTS_NAME = ".receipts.jsonl"
@@ -50,28 +51,12 @@ def _create_new(folder: Path, name: str, data: bytes) -> Path:
     """Create ``folder/name`` (or ``name (2)`` …) exclusively, never following a link, and write ``data``."""
     if not folder.is_dir():
         raise InboxError(f"Không thấy thư mục nhận bài {folder}: chạy 'bdg-workbook init' để tạo lại.")
-    stem, dot, ext = name.rpartition(".")
-    if not dot:
-        stem, ext = name, ""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    for counter in range(1, MAX_SAME_NAME):
-        candidate = folder / (name if counter == 1 else f"{stem} ({counter})" + (f".{ext}" if ext else ""))
-        try:
-            fd = os.open(candidate, flags, 0o644)
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise InboxError(f"Không ghi được tệp vào thư mục nhận bài {folder}: {exc.strerror or exc}.") from exc
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        except OSError as exc:
-            candidate.unlink(missing_ok=True)
-            raise InboxError(f"Không ghi được tệp {candidate.name} vào {folder}: {exc.strerror or exc}.") from exc
-        return candidate
-    raise InboxError(f"Quá nhiều tệp trùng tên {name} trong {folder}; dọn bớt thư mục nhận bài.")
+    try:
+        return create_new_file(folder, name, data, limit=MAX_SAME_NAME)
+    except FileExistsError as exc:
+        raise InboxError(f"Quá nhiều tệp trùng tên {name} trong {folder}; dọn bớt thư mục nhận bài.") from exc
+    except OSError as exc:
+        raise InboxError(f"Không ghi được tệp {name} vào thư mục nhận bài {folder}: {exc.strerror or exc}.") from exc
 
 
 def append_receipt(inbox: Path, receipt: Receipt) -> None:

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 from bdg_workbook.domain.findings import SEVERITY_VI
 from bdg_workbook.layout.master import data_hash  # noqa: F401  (re-exported for the writers)
 from bdg_workbook.layout.master import (DATA_COLUMNS, DATA_STATUS_COLLECTED, DATA_STATUS_MISSING, FILE_STATUS_VI,
-                            NA_SEPARATOR, NOT_RETURNED_VI, REVIEWED_DATA_COLUMNS)
+                            NA_SEPARATOR, REVIEWED_DATA_COLUMNS)
 from bdg_workbook.domain.model import Department
 from bdg_workbook.domain.result import CollectResult, DepartmentResult
 from bdg_workbook.domain.scoring import ScoreCard, excel_round

@@ -8,7 +8,6 @@ with a folder of public keys. The signature covers a fixed list of meta keys, se
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
 import os
@@ -24,6 +23,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from bdg_workbook.trust.ward_keys import decode_signature
 from bdg_workbook.domain.errors import BdgError
 from bdg_workbook.trust.messages import bad_signature_message as _bad_signature_message
 from bdg_workbook.trust.messages import unknown_key_message as _unknown_key_message
@@ -378,7 +378,7 @@ def verify_meta(meta: Mapping[str, object], key_id: object, signature_b64: objec
     if not _KEY_ID_RE.match(kid):
         return Verification(MALFORMED, f"mã khóa '{_text(key_id)[:40]}' không hợp lệ (phải gồm 16 ký tự 0-9, a-f); "
                             "ô meta key_id đã bị sửa hoặc hỏng.", kid)
-    signature = _decode_signature(sig_text)
+    signature = decode_signature(sig_text)
     if signature is None:
         return Verification(MALFORMED, "chữ ký không đúng định dạng (không phải chuỗi base64 của 64 byte); "
                             "ô meta signature đã bị sửa hoặc hỏng.", kid)
@@ -395,12 +395,3 @@ def verify_meta(meta: Mapping[str, object], key_id: object, signature_b64: objec
 def _text(value: object) -> str:
     """A meta cell as trimmed text ('' for None)."""
     return "" if value is None else str(value).strip()
-
-
-def _decode_signature(text: str) -> bytes | None:
-    """The 64 raw signature bytes, or None when ``text`` is not strict base64 of that length."""
-    try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError):
-        return None
-    return raw if len(raw) == SIGNATURE_LENGTH else None

@@ -62,7 +62,7 @@ def read_identity(data: bytes, public_key: Ed25519PublicKey) -> tuple[str, str, 
         name, sep, value = line.partition(":")
         if sep and not name.startswith("#"):
             values[name.strip()] = value.strip()
-    signature = _decode_signature(values.get(IDENTITY_SIGNATURE, ""))
+    signature = decode_signature(values.get(IDENTITY_SIGNATURE, ""))
     if signature is None or not values.get("ward"):
         return "", "", ""
     try:
@@ -72,7 +72,7 @@ def read_identity(data: bytes, public_key: Ed25519PublicKey) -> tuple[str, str, 
     return tuple(unicodedata.normalize("NFC", values.get(k, "")).strip() for k in IDENTITY_FIELDS)  # type: ignore[return-value]
 
 
-def _decode_signature(text: str) -> bytes | None:
+def decode_signature(text: str) -> bytes | None:
     """The 64 raw signature bytes, or None when ``text`` is not strict base64 of that length."""
     try:
         raw = base64.b64decode(text.encode("ascii"), validate=True)

@@ -11,7 +11,7 @@ from bdg_workbook.domain.scoring import ScoreCard, doc_key, score
 from bdg_workbook.trust.signing import KeyRing
 from bdg_workbook.domain.submission import Submission
 from bdg_workbook.collect.rules.bonus import apply_bonus_rules, cap_findings, valid_claims
-from bdg_workbook.collect.rules.context import FileContext, cell_date, norm_key
+from bdg_workbook.collect.rules.context import FileContext, cell_date
 from bdg_workbook.collect.rules.evidence import apply_evidence_rules, index_evidence
 from bdg_workbook.collect.rules.inputs import check_inputs
 from bdg_workbook.collect.rules.integrity import check_cached, check_locked
