@@ -20,7 +20,8 @@ from bdg_workbook.cli.app import (
 )
 from bdg_workbook.collect import collector as _collector
 from bdg_workbook.collect.inbox import InboxError
-from bdg_workbook.corrections import counting, decisions, request, sync
+from bdg_workbook.corrections import decisions, request, sync
+from bdg_workbook.corrections.after_collect import apply_loop, sync_lines
 from bdg_workbook.corrections.journal import Journal, season_folder
 from bdg_workbook.corrections.states import (
     A_APPROVE,
@@ -67,30 +68,16 @@ def after_collect(result: CollectResult, inbox: Path, setup: Setup, out_path: Pa
                   echo: Callable[[str], None]) -> CollectResult:
     """Record the loop (when the records folder is the season's: no --out, or --records given) and apply the
     Ban's counting rule; the result the master is written from."""
-    loop_cfg, _ = _settings_or_exit(setup)
-    units = [d.code for d in setup.departments]
-    journal = _journal(setup, records)
-    if out_path is None or records is not None:
-        try:
-            report = sync.record(journal, result, inbox)
-        except OSError as exc:
-            _fail(f"không ghi được nhật ký vòng bổ sung {journal.path}: {exc.strerror or exc}.")
-        for line in sync_lines(report):
-            echo(line)
-        loops = journal.loops(units)
-    else:                      # --out elsewhere: the season's decisions still apply, nothing is recorded
-        loops = journal.loops(units)
-        sync.observe(result, loops)
-    return counting.apply_counting(result, loops, loop_cfg)
-
-
-def sync_lines(report: sync.SyncReport) -> list[str]:
-    """What the officer reads after a collection: each change of state, each comparison."""
-    lines = [f"Vòng bổ sung: {e.unit} → {STATE_VI[e.state]}: {e.reason}" for e in report.events]
-    for comp in report.comparisons.values():
-        lines += comp.lines()
-    lines += [f"Lưu ý: {n}" for n in report.notes]
-    return lines
+    _settings_or_exit(setup)
+    journal = Journal(season_folder(setup, records), setup.config.year)
+    try:
+        outcome = apply_loop(result, inbox, journal, record=out_path is None or records is not None)
+    except OSError as exc:
+        _fail(f"không ghi được nhật ký vòng bổ sung {journal.path}: {exc.strerror or exc}.")
+        raise  # unreachable
+    for line in outcome.lines:
+        echo(line)
+    return outcome.result
 
 
 # ---------------------------------------------------------------- request-fix

@@ -22,6 +22,7 @@ NAVIGATION = (
     ("forms.mail", "Gửi thư"),
     ("inbox.upload", "Nhận bài"),
     ("inbox.status", "Tình hình nộp"),
+    ("loop.loop", "Bổ sung"),
     ("inbox.master", "Tổng hợp"),
     ("review.review", "Thẩm định"),
     ("review.district", "Cấp trên"),
@@ -55,10 +56,11 @@ def create_app(root: Path, port: int, limits: Limits | None = None, guard: Guard
         downloads,
         pages_forms,
         pages_inbox,
+        pages_loop,
         pages_overview,
         pages_review,
     )
-    for module in (pages_overview, pages_forms, pages_inbox, pages_review, downloads):
+    for module in (pages_overview, pages_forms, pages_inbox, pages_loop, pages_review, downloads):
         app.register_blueprint(module.blueprint)
 
     @app.context_processor

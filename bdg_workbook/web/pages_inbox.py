@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from bdg_workbook.corrections.overview import loop_infos
 from bdg_workbook.collect import receipts as _receipts
 from bdg_workbook.collect import status as _status
 from bdg_workbook.collect.inbox import InboxError
@@ -103,8 +104,9 @@ def status() -> str:
     setup = common.setup()
     state = common.workspace().inbox_state(setup)
     cards = {r.department.code: r for r in state.result.departments}
-    rows = [{"d": d, "label": _status.STATUS_VI.get(d.status, d.status), "result": cards.get(d.code)}
-            for d in state.status.departments]
+    loops = loop_infos(setup, state.result, common.workspace().year_folder(setup))   # issue 16: the loop
+    rows = [{"d": d, "label": _status.STATUS_VI.get(d.status, d.status), "result": cards.get(d.code),
+             "loop": loops.get(d.code)} for d in state.status.departments]
     return render_template("status.html", setup=setup, rows=rows, state=state,
                            rejected=state.status.rejected_files)
 

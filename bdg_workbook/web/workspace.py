@@ -17,6 +17,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from bdg_workbook.corrections.after_collect import apply_loop
+from bdg_workbook.corrections.journal import Journal
 from bdg_workbook.collect import collector as _collector
 from bdg_workbook.collect import status as _status
 from bdg_workbook.collect.collector import InputFile
@@ -198,6 +200,8 @@ class Workspace:
             keyring = self.keyring()
             result = _collector.collect(self.inbox, setup, jobs=self.jobs, keyring=keyring, record_receipts=True,
                                         cache=MemoryCache(self.results, setup, keyring))
+            journal = Journal(self.year_folder(setup), setup.config.year)                # issue 16: the loop
+            result = apply_loop(result, self.inbox, journal, record=True).result           # and the counting rule
             target = choose_target(self.master_path(setup), setup)
             written = write_collect_outputs(result, target.path, self.master_signer())
             self.archive_run(lambda archive: archive.record_collection(result, str(target.path)))   # issue 15
