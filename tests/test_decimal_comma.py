@@ -22,14 +22,13 @@ def season(tmp_path_factory):
     """The demo's output folder and what demo and collect printed."""
     from click.testing import CliRunner
     runner = CliRunner()
-    root = tmp_path_factory.mktemp("dau-phay")
-    with runner.isolated_filesystem(temp_dir=root) as here:
-        demo = runner.invoke(main, ["demo", "--out", "d", "--jobs", "2"])
-        assert demo.exit_code == 0, demo.output
-        collect = runner.invoke(main, ["collect", "d/inbox", "--keys", "d/keys/ward-signing.pub", "--out", "x/T.xlsx"])
-        assert collect.exit_code in (0, 1), collect.output
-        from pathlib import Path
-        yield Path(here), demo.output, collect.output
+    here = tmp_path_factory.mktemp("dau-phay")          # absolute paths: no chdir, no isolated_filesystem
+    demo = runner.invoke(main, ["demo", "--out", str(here / "d"), "--jobs", "2"])
+    assert demo.exit_code == 0, demo.output
+    collect = runner.invoke(main, ["collect", str(here / "d" / "inbox"), "--keys",
+                                   str(here / "d" / "keys" / "ward-signing.pub"), "--out", str(here / "x" / "T.xlsx")])
+    assert collect.exit_code in (0, 1), collect.output
+    return here, demo.output, collect.output
 
 
 def test_the_terminal_shows_no_decimal_point(season):

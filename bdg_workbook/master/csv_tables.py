@@ -10,12 +10,14 @@ from decimal import Decimal
 
 import pandas as pd
 
+from bdg_workbook.domain.scoring import ItemInput
 from bdg_workbook.domain.result import CollectResult
 from bdg_workbook.writing.safe_text import clean_cell_text, csv_safe
 
 CRITERIA_COLUMNS = {
     "department": "Mã đơn vị", "criterion": "Mã tiêu chí", "section": "Phần", "max": "Điểm tối đa",
-    "self": "Điểm tự chấm", "counted": "Điểm được tính", "excluded": "Lý do không tính (mã phát hiện)",
+    "target": "Chỉ tiêu", "result": "Thực hiện", "self": "Điểm tự chấm", "counted": "Điểm được tính",
+    "excluded": "Lý do không tính (mã phát hiện)",
 }
 
 
@@ -24,11 +26,27 @@ def criteria_frame(result: CollectResult) -> pd.DataFrame:
     rows = []
     for r in result.departments:
         for crit in result.setup.table.criteria:
+            inp = r.card.inputs.get(crit.code)
             rows.append({"department": r.department.code, "criterion": crit.code, "section": crit.section,
-                         "max": crit.max, "self": r.self_card.items[crit.code].points,
+                         "max": crit.max, "target": _plain(inp.target if inp else None),
+                         "result": _answer(inp), "self": r.self_card.items[crit.code].points,
                          "counted": r.card.items[crit.code].points,
                          "excluded": r.card.excluded.get(crit.code, "")})
     return pd.DataFrame(rows, columns=list(CRITERIA_COLUMNS))
+
+
+def _plain(value: object) -> str:
+    """A target as plain text (the Ban's, or the unit's proposal where allowed); '' when there is none."""
+    return format(value.normalize(), "f") if isinstance(value, Decimal) else ""
+
+
+def _answer(inp: ItemInput | None) -> str:
+    """What the unit answered: Có/Không, "Không áp dụng", or the number it typed."""
+    if inp is None or inp.value is None:
+        return "Không áp dụng" if inp is not None and inp.not_applicable else ""
+    if isinstance(inp.value, bool):
+        return "Có" if inp.value else "Không"
+    return _plain(inp.value)
 
 
 def detail_matrix(result: CollectResult) -> pd.DataFrame:
