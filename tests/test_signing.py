@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bdg_workbook.writing.safe_text import write_exclusive
 from bdg_workbook.trust import signing
 from bdg_workbook.trust.signing import (
     BAD_SIGNATURE, MALFORMED, SIGNED_MASTER_KEYS, SIGNED_META_KEYS, UNKNOWN_KEY, UNSIGNED, VALID, KeyFileError,
@@ -223,7 +224,7 @@ def test_verification_with_only_the_public_key_file(tmp_path: Path, key_a: Ed255
 
 def test_key_ring_accepts_a_private_key_file(tmp_path: Path, key_a: Ed25519PrivateKey) -> None:
     path = tmp_path / "ward.key"
-    signing.write_exclusive(path, signing.private_pem(key_a), 0o600)
+    write_exclusive(path, signing.private_pem(key_a), 0o600)
     kid, sig = sign_meta(key_a, META)
     assert verify_meta(META, kid, sig, KeyRing.load(path)).status == VALID
 

@@ -4,7 +4,6 @@ phiếu đề nghị bổ sung with its marked workbook and draft, and records t
 from __future__ import annotations
 
 import random
-import shutil
 from pathlib import Path
 
 import pytest

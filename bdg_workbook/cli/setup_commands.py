@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from bdg_workbook.writing.safe_text import write_exclusive
 from bdg_workbook.config import criteria_view as _criteria_view
 from bdg_workbook.trust import signing as _signing
 from bdg_workbook.config import workspace as _workspace
@@ -125,7 +126,7 @@ def keys_export_command(key_path: Path | None, out_path: Path | None, config_pat
         click.echo(f"Lỗi: '{out_path}' đã có và chứa nội dung khác; chọn tên tệp khác (không ghi đè).", err=True)
         sys.exit(EXIT_USAGE)
     try:
-        _signing.write_exclusive(out_path, pem, 0o644)
+        write_exclusive(out_path, pem, 0o644)
     except OSError as exc:
         click.echo(f"Lỗi: không ghi được '{out_path}': {exc.strerror or exc}.", err=True)
         sys.exit(EXIT_USAGE)

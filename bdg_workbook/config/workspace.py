@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bdg_workbook.config.templates import TEMPLATES_DIR
-from bdg_workbook.trust.signing import KeyPairStatus, default_key_path, ensure_key_pair, write_exclusive
+from bdg_workbook.trust.signing import KeyPairStatus, default_key_path, ensure_key_pair
+from bdg_workbook.writing.safe_text import write_exclusive
 
 TEMPLATES = "templates"
 INBOX = "inbox"

@@ -84,8 +84,16 @@ def master_bytes(result: CollectResult, signer: Signer | None = None, view_hash:
     meta = master_meta(result, data_hash(rows))
     meta["audit_hash"] = audit_hash([])
     meta["tables_hash"] = carried_hash(carried)
-    if view_hash is None:   # first build: what the sheets show, read back as a verifier will read it
-        view_hash = view_digest_bytes(master_bytes(result, None, ""))
+    return finish_master(workbook, buffer, sheets, meta, signer, view_hash,
+                         lambda: master_bytes(result, None, ""))
+
+
+def finish_master(workbook: Workbook, buffer: io.BytesIO, sheets: Mapping[str, Any], meta: dict[str, str],
+                  signer: Signer | None, view_hash: str | None, unsigned_build: Callable[[], bytes]) -> bytes:
+    """Set the view hash (on the first build: what ``unsigned_build`` shows, read back as a verifier reads it),
+    sign the meta, write it and close the workbook; the file's bytes."""
+    if view_hash is None:
+        view_hash = view_digest_bytes(unsigned_build())
     meta["view_hash"] = view_hash
     if signer is not None:
         meta["key_id"], meta["signature"] = signer(dict(meta))

@@ -8,18 +8,17 @@ from pathlib import Path
 
 from bdg_workbook.domain.numbers import format_points
 from bdg_workbook.layout.master import (REVIEWED_MASTER_SHEETS, SHEET_APPENDIX, SHEET_AUDIT, SHEET_BONUS, SHEET_CHART,
-                            SHEET_DATA, SHEET_EVIDENCE, SHEET_FILES, SHEET_FINDINGS, SHEET_META, SHEET_MISSING,
+                            SHEET_DATA, SHEET_EVIDENCE, SHEET_FILES, SHEET_FINDINGS, SHEET_MISSING,
                             SHEET_REVIEW, SHEET_SUMMARY)
 from bdg_workbook.master.carried import carried_hash, define_table_names, reviewed_tables, severity_counts
 from bdg_workbook.master.tables import Table
-from bdg_workbook.master.report import Signer, master_meta, new_workbook
+from bdg_workbook.master.report import Signer, finish_master, master_meta, new_workbook
 from bdg_workbook.master.print_pages import MOVEMENT, write_appendix, write_summary
-from bdg_workbook.master.sheets import write_chart, write_data, write_meta, write_table
+from bdg_workbook.master.sheets import write_chart, write_data, write_table
 from bdg_workbook.master.style import PrintSheet, Styles
 from bdg_workbook.master.tables import average_total, data_hash, data_rows, missing_table, rating_counts
 from bdg_workbook.review.review_round import ReviewOutcome
 from bdg_workbook.master.review_sheets import ReviewEntry, audit_hash, write_audit_sheet, write_review_sheet
-from bdg_workbook.untrusted.master_view import view_digest_bytes
 from bdg_workbook.writing.safe_text import atomic_write_bytes
 from bdg_workbook.domain.scoring import excel_round
 
@@ -69,15 +68,8 @@ def reviewed_master_bytes(outcome: ReviewOutcome, signer: Signer | None = None, 
     meta.update({"review_round": str(outcome.round), "previous_file": outcome.master.display_name,
                  "previous_sha256": outcome.master.sha256, "audit_hash": audit_hash(outcome.audit),
                  "tables_hash": carried_hash(carried)})
-    if view_hash is None:
-        view_hash = view_digest_bytes(reviewed_master_bytes(outcome, None, ""))
-    meta["view_hash"] = view_hash
-    if signer is not None:
-        meta["key_id"], meta["signature"] = signer(dict(meta))
-    write_meta(workbook, sheets[SHEET_META], meta)
-    sheets[SHEET_SUMMARY].activate()
-    workbook.close()
-    return buffer.getvalue()
+    return finish_master(workbook, buffer, sheets, meta, signer, view_hash,
+                         lambda: reviewed_master_bytes(outcome, None, ""))
 
 
 def write_carried_tables(sheets: dict, st: Styles, outcome: ReviewOutcome, tables: dict[str, Table],

@@ -23,6 +23,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from bdg_workbook.writing.safe_text import write_exclusive
 from bdg_workbook.trust.ward_keys import decode_signature
 from bdg_workbook.domain.errors import BdgError
 from bdg_workbook.trust.messages import bad_signature_message as _bad_signature_message
@@ -117,23 +118,6 @@ def private_pem(private_key: Ed25519PrivateKey) -> bytes:
     """The private key as unencrypted PKCS#8 PEM."""
     return private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                      serialization.NoEncryption())
-
-
-def write_exclusive(path: Path, data: bytes, mode: int) -> bool:
-    """Create ``path`` with ``mode`` and write ``data``; False (nothing written) if it already exists."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
-    except FileExistsError:
-        return False
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return True
 
 
 @dataclass(frozen=True)

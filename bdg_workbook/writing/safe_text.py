@@ -173,6 +173,25 @@ def atomic_write_all(files: list[tuple[Path, bytes]],
         _fsync_dir(folder if str(folder) else Path("."))
 
 
+def write_exclusive(path: Path, data: bytes, mode: int = 0o644) -> bool:
+    """Create ``path`` (never over an existing file, never through a link) with ``mode``, write ``data`` and flush
+    it to disk; False, with nothing written, when ``path`` already exists."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags, mode)
+    except FileExistsError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return True
+
+
 def create_new_file(folder: Path, name: str, data: bytes, mode: int = 0o644, limit: int = 10_000) -> Path:
     """Write ``data`` to a NEW file ``folder/name`` (or ``name (2).ext`` …): never overwriting, never following
     a link, names that differ only by case kept apart on every file system; flushed to disk.
@@ -182,23 +201,11 @@ def create_new_file(folder: Path, name: str, data: bytes, mode: int = 0o644, lim
     stem, dot, ext = name.rpartition(".")
     if not dot:
         stem, ext = name, ""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     taken = {p.name.casefold() for p in folder.iterdir()}
     for counter in range(1, limit):
         candidate = folder / (name if counter == 1 else f"{stem} ({counter})" + (f".{ext}" if ext else ""))
         if candidate.name.casefold() in taken:
             continue
-        try:
-            fd = os.open(candidate, flags, mode)
-        except FileExistsError:
-            continue
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        except OSError:
-            candidate.unlink(missing_ok=True)
-            raise
-        return candidate
+        if write_exclusive(candidate, data, mode):
+            return candidate
     raise FileExistsError(f"{limit} tên {name} đã có trong {folder}")
